@@ -1,0 +1,56 @@
+//! Domain values that cannot hold a bad value: every constructor validates.
+//! No Diesel and no actix here.
+
+mod article;
+mod category;
+mod json_fields;
+mod text;
+
+pub use article::{
+    format_time, merge_patch, sanitize_html, truncate_to_micros,
+    Article, ArticleFields, ArticleStatus, Contributor, Image, NewArticle, Source,
+};
+pub use category::{Category, CategoryFields};
+pub use text::{AbsoluteUrl, ExternalId, Slug, Title};
+
+/// One field that failed validation, reported in problem+json `errors`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    /// JSON path of the field, e.g. `title` or `source.url`.
+    pub field: String,
+    /// What is wrong with it, for a human.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The same error, reported under `prefix` (e.g. `[3]` in a batch).
+    pub fn prefixed(self, prefix: &str) -> Self {
+        let field = if self.field.is_empty() {
+            prefix.to_owned()
+        } else if self.field.starts_with('[') {
+            format!("{prefix}{}", self.field)
+        } else {
+            format!("{prefix}.{}", self.field)
+        };
+        Self { field, ..self }
+    }
+}
+
+/// Site-wide publishing settings, from configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteSettings {
+    pub title: String,
+    /// The publishing site's home page.
+    pub url: AbsoluteUrl,
+    /// BCP 47 language tag, e.g. `zh-CN`.
+    pub language: String,
+    /// Copyright used when neither the article nor its category has one.
+    pub default_copyright: Option<String>,
+}

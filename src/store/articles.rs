@@ -1,0 +1,412 @@
+//! Article queries: single writes, the all-or-nothing batch, listings.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::changes::log_changes;
+use super::rows::{ArticleRow, ArticleValues};
+use super::schema::{articles, categories};
+use super::{on_backend, write_transaction, DbConnection, WriteError};
+use crate::domain::{Article, ArticleStatus, NewArticle, Slug};
+
+/// Which articles a feed shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedScope {
+    /// Every category.
+    Site,
+    /// One category, by id.
+    Category(i64),
+}
+
+/// Whether an upsert created the article or updated an existing one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    Created,
+    Updated,
+}
+
+/// Filters of the article listing of the write API.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleFilter {
+    pub category_id: Option<i64>,
+    pub status: Option<ArticleStatus>,
+}
+
+/// Where a listing page starts: after this article in newest-first order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArticleCursor {
+    pub published_at: DateTime<Utc>,
+    pub id: i64,
+}
+
+type RowWithSlug = (ArticleRow, String);
+
+fn into_article((row, slug): RowWithSlug) -> QueryResult<Article> {
+    row.into_article(&slug)
+}
+
+fn find_row(conn: &mut DbConnection, id: i64) -> QueryResult<Option<RowWithSlug>> {
+    articles::table
+        .inner_join(categories::table)
+        .filter(articles::id.eq(id))
+        .select((ArticleRow::as_select(), categories::slug))
+        .first(conn)
+        .optional()
+}
+
+pub fn find_article(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Article>> {
+    find_row(conn, id)?.map(into_article).transpose()
+}
+
+pub fn find_article_by_external_id(
+    conn: &mut DbConnection,
+    external_id: &str,
+) -> QueryResult<Option<Article>> {
+    articles::table
+        .inner_join(categories::table)
+        .filter(articles::external_id.eq(external_id))
+        .select((ArticleRow::as_select(), categories::slug))
+        .first(conn)
+        .optional()?
+        .map(into_article)
+        .transpose()
+}
+
+fn category_id(conn: &mut DbConnection, slug: &Slug, field: &str) -> Result<i64, WriteError> {
+    categories::table
+        .filter(categories::slug.eq(slug.as_str()))
+        .select(categories::id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| WriteError::UnknownCategory {
+            field: field.to_owned(),
+            slug: slug.clone(),
+        })
+}
+
+fn external_id_taken(error: DieselError, external_id: Option<&str>) -> WriteError {
+    match (&error, external_id) {
+        (DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _), Some(id)) => {
+            WriteError::ExternalIdTaken(id.to_owned())
+        }
+        _ => WriteError::Query(error),
+    }
+}
+
+fn insert_one(
+    conn: &mut DbConnection,
+    new: &NewArticle,
+    category_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Article, WriteError> {
+    let published_at = new.published_at.unwrap_or(now);
+    let external_id = new.fields.external_id.as_ref().map(|e| e.as_str());
+    let id = diesel::insert_into(articles::table)
+        .values(ArticleValues::new(&new.fields, category_id, published_at, now))
+        .returning(articles::id)
+        .get_result::<i64>(conn)
+        .map_err(|e| external_id_taken(e, external_id))?;
+    log_changes(conn, [Some(category_id)], now)?;
+    Ok(Article {
+        id,
+        fields: new.fields.clone(),
+        published_at,
+        updated_at: now,
+    })
+}
+
+/// Stores a new article; `ExternalIdTaken` when its `external_id` exists.
+pub fn insert_article(conn: &mut DbConnection, new: &NewArticle) -> Result<Article, WriteError> {
+    write_transaction(conn, |conn, now| {
+        let category_id = category_id(conn, &new.fields.category, "category")?;
+        insert_one(conn, new, category_id, now)
+    })
+}
+
+/// Replaces `existing` with `new`, keeping its publication time when `new`
+/// has none. Writing the same content again changes nothing, not even
+/// `updated_at`, so feeds and their validators stay as they were.
+fn replace(
+    conn: &mut DbConnection,
+    (row, slug): RowWithSlug,
+    new: &NewArticle,
+    new_category_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Article, WriteError> {
+    let old_category_id = row.category_id;
+    let existing = row.into_article(&slug)?;
+    let published_at = new.published_at.unwrap_or(existing.published_at);
+    if existing.fields == new.fields && existing.published_at == published_at {
+        return Ok(existing);
+    }
+    let external_id = new.fields.external_id.as_ref().map(|e| e.as_str());
+    diesel::update(articles::table.filter(articles::id.eq(existing.id)))
+        .set(ArticleValues::new(&new.fields, new_category_id, published_at, now))
+        .execute(conn)
+        .map_err(|e| external_id_taken(e, external_id))?;
+    log_changes(conn, [Some(old_category_id), Some(new_category_id)], now)?;
+    Ok(Article {
+        id: existing.id,
+        fields: new.fields.clone(),
+        published_at,
+        updated_at: now,
+    })
+}
+
+/// Replaces the article's fields (after a merge patch); `None` when it does
+/// not exist.
+pub fn update_article(
+    conn: &mut DbConnection,
+    id: i64,
+    new: &NewArticle,
+) -> Result<Option<Article>, WriteError> {
+    write_transaction(conn, |conn, now| {
+        let Some(existing) = find_row(conn, id)? else {
+            return Ok(None);
+        };
+        let category_id = category_id(conn, &new.fields.category, "category")?;
+        replace(conn, existing, new, category_id, now).map(Some)
+    })
+}
+
+/// Creates or replaces the article with `new`'s `external_id`.
+pub fn upsert_article(
+    conn: &mut DbConnection,
+    new: &NewArticle,
+) -> Result<(Article, Upserted), WriteError> {
+    let mut outcomes = upsert_articles(conn, std::slice::from_ref(new))?;
+    outcomes.pop().ok_or(WriteError::Query(DieselError::NotFound))
+}
+
+/// Upserts many articles by `external_id` in one transaction: all or nothing.
+/// Articles without an `external_id` are always created. `external_id`s must
+/// be distinct within one call. Returns each article and what happened to it,
+/// in input order.
+pub fn upsert_articles(
+    conn: &mut DbConnection,
+    batch: &[NewArticle],
+) -> Result<Vec<(Article, Upserted)>, WriteError> {
+    write_transaction(conn, |conn, now| {
+        let category_ids = resolve_categories(conn, batch)?;
+        let external_ids: Vec<&str> = batch
+            .iter()
+            .filter_map(|a| a.fields.external_id.as_ref().map(|e| e.as_str()))
+            .collect();
+        let mut existing = find_rows_by_external_id(conn, &external_ids)?;
+
+        let mut outcomes: Vec<Option<(Article, Upserted)>> = vec![None; batch.len()];
+        let mut to_insert = Vec::new();
+        for (index, new) in batch.iter().enumerate() {
+            let key = new.fields.external_id.as_ref().map(|e| e.as_str());
+            match key.and_then(|k| existing.remove(k)) {
+                Some(row) => {
+                    let article = replace(conn, row, new, category_ids[index], now)?;
+                    outcomes[index] = Some((article, Upserted::Updated));
+                }
+                None => to_insert.push(index),
+            }
+        }
+        for (index, article) in insert_many(conn, batch, &to_insert, &category_ids, now)? {
+            outcomes[index] = Some((article, Upserted::Created));
+        }
+        Ok(outcomes.into_iter().flatten().collect())
+    })
+}
+
+/// Category ids of a batch, in input order; loads the (small) category table once.
+fn resolve_categories(conn: &mut DbConnection, batch: &[NewArticle]) -> Result<Vec<i64>, WriteError> {
+    let known: HashMap<String, i64> = categories::table
+        .select((categories::slug, categories::id))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    batch
+        .iter()
+        .enumerate()
+        .map(|(index, new)| {
+            let slug = &new.fields.category;
+            known.get(slug.as_str()).copied().ok_or_else(|| WriteError::UnknownCategory {
+                field: if batch.len() == 1 {
+                    "category".to_owned()
+                } else {
+                    format!("[{index}].category")
+                },
+                slug: slug.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Largest number of ids in one `IN (…)` list.
+const LOOKUP_CHUNK: usize = 1000;
+
+fn find_rows_by_external_id(
+    conn: &mut DbConnection,
+    external_ids: &[&str],
+) -> QueryResult<HashMap<String, RowWithSlug>> {
+    let mut found = HashMap::new();
+    for chunk in external_ids.chunks(LOOKUP_CHUNK) {
+        let rows = articles::table
+            .inner_join(categories::table)
+            .filter(articles::external_id.eq_any(chunk))
+            .select((ArticleRow::as_select(), categories::slug))
+            .load::<RowWithSlug>(conn)?;
+        for row in rows {
+            if let Some(key) = row.0.external_id.clone() {
+                found.insert(key, row);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Rows per multi-row `INSERT` (about 20 parameters a row, far below both
+/// engines' limits).
+const INSERT_CHUNK: usize = 500;
+
+/// Inserts `batch[i]` for each `i` in `indexes` with multi-row `INSERT`s.
+fn insert_many(
+    conn: &mut DbConnection,
+    batch: &[NewArticle],
+    indexes: &[usize],
+    category_ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<Vec<(usize, Article)>, WriteError> {
+    let mut inserted = Vec::with_capacity(indexes.len());
+    let (keyed, unkeyed): (Vec<usize>, Vec<usize>) = indexes
+        .iter()
+        .partition(|&&i| batch[i].fields.external_id.is_some());
+    for &index in &unkeyed {
+        let article = insert_one(conn, &batch[index], category_ids[index], now)?;
+        inserted.push((index, article));
+    }
+    for chunk in keyed.chunks(INSERT_CHUNK) {
+        let values: Vec<ArticleValues<'_>> = chunk
+            .iter()
+            .map(|&i| {
+                let published_at = batch[i].published_at.unwrap_or(now);
+                ArticleValues::new(&batch[i].fields, category_ids[i], published_at, now)
+            })
+            .collect();
+        let ids: Vec<(i64, Option<String>)> = on_backend!(conn, |inner| {
+            diesel::insert_into(articles::table)
+                .values(&values)
+                .returning((articles::id, articles::external_id))
+                .get_results(inner)
+        })
+        .map_err(|e| external_id_taken(e, Some("(in batch)")))?;
+        let id_by_key: HashMap<String, i64> = ids
+            .into_iter()
+            .filter_map(|(id, key)| key.map(|k| (k, id)))
+            .collect();
+        for &index in chunk {
+            let new = &batch[index];
+            let key = new.fields.external_id.as_ref().map(|e| e.as_str()).unwrap_or_default();
+            let id = *id_by_key.get(key).ok_or(DieselError::NotFound)?;
+            inserted.push((
+                index,
+                Article {
+                    id,
+                    fields: new.fields.clone(),
+                    published_at: new.published_at.unwrap_or(now),
+                    updated_at: now,
+                },
+            ));
+        }
+    }
+    let touched: HashSet<i64> = indexes.iter().map(|&i| category_ids[i]).collect();
+    log_changes(conn, touched.into_iter().map(Some), now)?;
+    Ok(inserted)
+}
+
+/// Deletes the article; `false` when it did not exist.
+pub fn delete_article(conn: &mut DbConnection, id: i64) -> Result<bool, WriteError> {
+    write_transaction(conn, |conn, now| {
+        let category_id = articles::table
+            .filter(articles::id.eq(id))
+            .select(articles::category_id)
+            .first::<i64>(conn)
+            .optional()?;
+        let Some(category_id) = category_id else {
+            return Ok(false);
+        };
+        diesel::delete(articles::table.filter(articles::id.eq(id))).execute(conn)?;
+        log_changes(conn, [Some(category_id)], now)?;
+        Ok(true)
+    })
+}
+
+/// Articles of any status, newest first (`published_at`, then `id`), after `cursor`.
+pub fn list_articles(
+    conn: &mut DbConnection,
+    filter: &ArticleFilter,
+    cursor: Option<ArticleCursor>,
+    limit: i64,
+) -> QueryResult<Vec<Article>> {
+    let mut query = articles::table
+        .inner_join(categories::table)
+        .select((ArticleRow::as_select(), categories::slug))
+        .order((articles::published_at.desc(), articles::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(category_id) = filter.category_id {
+        query = query.filter(articles::category_id.eq(category_id));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(articles::status.eq(status.as_str()));
+    }
+    if let Some(cursor) = cursor {
+        let at: NaiveDateTime = cursor.published_at.naive_utc();
+        query = query.filter(
+            articles::published_at
+                .lt(at)
+                .or(articles::published_at.eq(at).and(articles::id.lt(cursor.id))),
+        );
+    }
+    query.load::<RowWithSlug>(conn)?.into_iter().map(into_article).collect()
+}
+
+/// Every article with an id above `after_id`, in id order (for `syndic export`).
+pub fn list_articles_after_id(
+    conn: &mut DbConnection,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<Article>> {
+    articles::table
+        .inner_join(categories::table)
+        .filter(articles::id.gt(after_id))
+        .order(articles::id)
+        .limit(limit)
+        .select((ArticleRow::as_select(), categories::slug))
+        .load::<RowWithSlug>(conn)?
+        .into_iter()
+        .map(into_article)
+        .collect()
+}
+
+/// The published articles of `scope` whose time has come at `now`, newest
+/// first, skipping `offset`.
+pub fn list_live_articles(
+    conn: &mut DbConnection,
+    scope: FeedScope,
+    now: DateTime<Utc>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<Article>> {
+    let mut query = articles::table
+        .inner_join(categories::table)
+        .filter(articles::status.eq(ArticleStatus::Published.as_str()))
+        .filter(articles::published_at.le(now.naive_utc()))
+        .select((ArticleRow::as_select(), categories::slug))
+        .order((articles::published_at.desc(), articles::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .into_boxed();
+    if let FeedScope::Category(id) = scope {
+        query = query.filter(articles::category_id.eq(id));
+    }
+    query.load::<RowWithSlug>(conn)?.into_iter().map(into_article).collect()
+}

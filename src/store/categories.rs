@@ -1,0 +1,134 @@
+//! Category queries.
+
+use diesel::prelude::*;
+
+use super::changes::log_changes;
+use super::rows::CategoryRow;
+use super::schema::{articles, categories};
+use super::{write_transaction, DbConnection, WriteError};
+use crate::domain::{Category, CategoryFields, Slug};
+
+pub fn list_categories(conn: &mut DbConnection) -> QueryResult<Vec<Category>> {
+    categories::table
+        .order(categories::slug)
+        .select(CategoryRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(CategoryRow::into_category)
+        .collect()
+}
+
+pub fn count_categories(conn: &mut DbConnection) -> QueryResult<i64> {
+    categories::table.count().get_result(conn)
+}
+
+pub fn find_category(conn: &mut DbConnection, slug: &Slug) -> QueryResult<Option<Category>> {
+    categories::table
+        .filter(categories::slug.eq(slug.as_str()))
+        .select(CategoryRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(CategoryRow::into_category)
+        .transpose()
+}
+
+pub fn create_category(
+    conn: &mut DbConnection,
+    slug: &Slug,
+    fields: &CategoryFields,
+) -> Result<Category, WriteError> {
+    write_transaction(conn, |conn, now| {
+        if find_category(conn, slug)?.is_some() {
+            return Err(WriteError::SlugTaken(slug.clone()));
+        }
+        let id = diesel::insert_into(categories::table)
+            .values((
+                categories::slug.eq(slug.as_str()),
+                categories::name.eq(&fields.name),
+                categories::description.eq(&fields.description),
+                categories::copyright.eq(fields.copyright.as_deref()),
+                categories::created_at.eq(now.naive_utc()),
+                categories::updated_at.eq(now.naive_utc()),
+            ))
+            .returning(categories::id)
+            .get_result::<i64>(conn)?;
+        log_changes(conn, [Some(id)], now)?;
+        Ok(Category {
+            id,
+            slug: slug.clone(),
+            fields: fields.clone(),
+            updated_at: now,
+        })
+    })
+}
+
+/// Replaces a category's fields; `None` when it does not exist. An update
+/// that changes nothing writes nothing.
+pub fn update_category(
+    conn: &mut DbConnection,
+    slug: &Slug,
+    fields: &CategoryFields,
+) -> Result<Option<Category>, WriteError> {
+    write_transaction(conn, |conn, now| {
+        let Some(existing) = find_category(conn, slug)? else {
+            return Ok(None);
+        };
+        Ok(Some(replace_fields(conn, existing, fields, now)?))
+    })
+}
+
+/// Creates the category or replaces its fields (for `syndic import`).
+pub fn upsert_category(
+    conn: &mut DbConnection,
+    slug: &Slug,
+    fields: &CategoryFields,
+) -> Result<Category, WriteError> {
+    match update_category(conn, slug, fields)? {
+        Some(category) => Ok(category),
+        None => create_category(conn, slug, fields),
+    }
+}
+
+fn replace_fields(
+    conn: &mut DbConnection,
+    existing: Category,
+    fields: &CategoryFields,
+    now: chrono::DateTime<chrono::Utc>,
+) -> QueryResult<Category> {
+    if existing.fields == *fields {
+        return Ok(existing);
+    }
+    diesel::update(categories::table.filter(categories::id.eq(existing.id)))
+        .set((
+            categories::name.eq(&fields.name),
+            categories::description.eq(&fields.description),
+            categories::copyright.eq(fields.copyright.as_deref()),
+            categories::updated_at.eq(now.naive_utc()),
+        ))
+        .execute(conn)?;
+    log_changes(conn, [Some(existing.id)], now)?;
+    Ok(Category {
+        fields: fields.clone(),
+        updated_at: now,
+        ..existing
+    })
+}
+
+/// Deletes an empty category; `false` when it does not exist.
+pub fn delete_category(conn: &mut DbConnection, slug: &Slug) -> Result<bool, WriteError> {
+    write_transaction(conn, |conn, now| {
+        let Some(existing) = find_category(conn, slug)? else {
+            return Ok(false);
+        };
+        let articles_left = articles::table
+            .filter(articles::category_id.eq(existing.id))
+            .count()
+            .get_result::<i64>(conn)?;
+        if articles_left > 0 {
+            return Err(WriteError::CategoryNotEmpty(slug.clone()));
+        }
+        diesel::delete(categories::table.filter(categories::id.eq(existing.id))).execute(conn)?;
+        log_changes(conn, [Some(existing.id)], now)?;
+        Ok(true)
+    })
+}

@@ -1,0 +1,181 @@
+//! One connection type for both engines, and a pool that opens the right one.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+
+use crate::domain::truncate_to_micros;
+
+/// A connection to SQLite or PostgreSQL; every store function takes one.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+}
+
+/// Runs the same body on the concrete connection, for the few statements
+/// (batch inserts, `ON CONFLICT`) that the shared enum cannot compile.
+macro_rules! on_backend {
+    ($conn:expr, |$inner:ident| $body:expr) => {
+        match $conn {
+            $crate::store::DbConnection::Sqlite($inner) => $body,
+            $crate::store::DbConnection::Postgres($inner) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
+/// Which engine a `--database-url` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// Path of the SQLite file.
+    Sqlite(String),
+    /// A `postgres://` or `postgresql://` URL, passed to libpq as is.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        if let Some(path) = raw.strip_prefix("sqlite://").or_else(|| raw.strip_prefix("sqlite:")) {
+            if path.is_empty() {
+                return Err("sqlite:// needs a file path".to_owned());
+            }
+            Ok(Self::Sqlite(path.to_owned()))
+        } else if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            Ok(Self::Postgres(raw.to_owned()))
+        } else {
+            Err(format!(
+                "unsupported database URL {raw:?}: use sqlite://PATH or postgres://…"
+            ))
+        }
+    }
+}
+
+/// Opening a connection failed, with the engine's own message.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(transparent)]
+    Connection(#[from] diesel::ConnectionError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+/// How long SQLite waits for another writer before giving up.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+
+/// Opens one connection and prepares its session.
+pub fn establish(url: &DatabaseUrl) -> Result<DbConnection, ConnectError> {
+    match url {
+        DatabaseUrl::Sqlite(path) => {
+            let mut conn = SqliteConnection::establish(path)?;
+            // busy_timeout first: the other pragmas may already need to wait.
+            conn.batch_execute(&format!(
+                "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};
+                 PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = FULL;
+                 PRAGMA foreign_keys = ON;"
+            ))?;
+            Ok(DbConnection::Sqlite(conn))
+        }
+        DatabaseUrl::Postgres(url) => {
+            let mut conn = PgConnection::establish(url)?;
+            // Columns are TIMESTAMP holding UTC; the session zone must agree.
+            conn.batch_execute("SET TIME ZONE 'UTC'")?;
+            Ok(DbConnection::Postgres(conn))
+        }
+    }
+}
+
+/// Opens connections for r2d2 with the engine's real error messages (the
+/// derive's own `establish` hides them).
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        establish(&self.url)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        Ok(conn.batch_execute("SELECT 1")?)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+pub type DbPool = r2d2::Pool<ConnectionManager>;
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// Builds a pool, opening one connection at once so a bad URL fails here.
+pub fn connect_pool(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, ConnectError> {
+    // Surface the real error rather than r2d2's timeout.
+    drop(establish(url)?);
+    let pool = r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        .build_unchecked(ConnectionManager { url: url.clone() });
+    Ok(pool)
+}
+
+/// Any PostgreSQL advisory lock key syndic takes: serializes migrations and
+/// writes across nodes so that change times follow commit order.
+pub const WRITE_LOCK_KEY: i64 = 0x5359_4e44_4943; // "SYNDIC"
+
+/// Runs `body` in a write transaction and hands it the time of the write,
+/// read once the write lock is held so that change times follow commit order.
+/// On SQLite it is `BEGIN IMMEDIATE`, so a read-then-write transaction waits
+/// for the lock instead of failing with "database is locked"; on PostgreSQL a
+/// transaction-scoped advisory lock serializes writers across nodes. `body`
+/// must not open a transaction itself.
+pub fn write_transaction<T, E>(
+    conn: &mut DbConnection,
+    body: impl FnOnce(&mut DbConnection, DateTime<Utc>) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Postgres(_) => conn.transaction(|conn| {
+            conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"))?;
+            body(conn, truncate_to_micros(Utc::now()))
+        }),
+        DbConnection::Sqlite(_) => {
+            conn.batch_execute("BEGIN IMMEDIATE")?;
+            let mut guard = RollbackGuard { conn, open: true };
+            let value = body(guard.conn, truncate_to_micros(Utc::now()))?;
+            guard.conn.batch_execute("COMMIT")?;
+            guard.open = false;
+            Ok(value)
+        }
+    }
+}
+
+/// Rolls back an open SQLite transaction when the body fails or panics, so the
+/// connection goes back to the pool clean.
+struct RollbackGuard<'a> {
+    conn: &'a mut DbConnection,
+    open: bool,
+}
+
+impl Drop for RollbackGuard<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            if let Err(error) = self.conn.batch_execute("ROLLBACK") {
+                tracing::error!(%error, "rollback failed");
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! Every Diesel query lives here, behind plain functions that take a
+//! connection and return domain types. One codebase for SQLite and PostgreSQL.
+
+mod articles;
+mod categories;
+mod changes;
+mod connection;
+mod rows;
+pub mod schema;
+mod tokens;
+
+use diesel::connection::SimpleConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub use articles::{
+    delete_article, find_article, find_article_by_external_id, insert_article, list_articles,
+    list_articles_after_id, list_live_articles, update_article, upsert_article, upsert_articles,
+    ArticleCursor, ArticleFilter, FeedScope, Upserted,
+};
+pub use categories::{
+    count_categories, create_category, delete_category, find_category, list_categories,
+    update_category, upsert_category,
+};
+pub use changes::{last_change_sequence, last_changed_at};
+pub(crate) use connection::on_backend;
+pub use connection::{
+    connect_pool, establish, write_transaction, WRITE_LOCK_KEY, ConnectError, ConnectionManager, DatabaseUrl,
+    DbConnection, DbPool, PooledConnection,
+};
+pub use tokens::{create_token, find_token_name, list_tokens, revoke_token, TokenRecord};
+
+use crate::domain::Slug;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A write that the store refused; nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The article names a category that does not exist.
+    #[error("unknown category {slug}")]
+    UnknownCategory {
+        /// Where the slug was given, e.g. `category` or `[3].category`.
+        field: String,
+        slug: Slug,
+    },
+    /// Another article already has this `external_id`.
+    #[error("an article with external_id {0:?} already exists")]
+    ExternalIdTaken(String),
+    /// Another category already has this slug.
+    #[error("category {0} already exists")]
+    SlugTaken(Slug),
+    /// A token with this name already exists.
+    #[error("a token named {0:?} already exists")]
+    TokenNameTaken(String),
+    /// The category still has articles.
+    #[error("category {0} still has articles")]
+    CategoryNotEmpty(Slug),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+/// Applies pending migrations; returns how many ran. On PostgreSQL an advisory
+/// lock keeps several nodes starting at once from racing.
+pub fn run_migrations(
+    conn: &mut DbConnection,
+) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+    match conn {
+        DbConnection::Sqlite(inner) => Ok(inner.run_pending_migrations(SQLITE_MIGRATIONS)?.len()),
+        DbConnection::Postgres(inner) => {
+            inner.batch_execute(&format!("SELECT pg_advisory_lock({WRITE_LOCK_KEY})"))?;
+            let ran = inner
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|done| done.len());
+            inner.batch_execute(&format!("SELECT pg_advisory_unlock({WRITE_LOCK_KEY})"))?;
+            Ok(ran?)
+        }
+    }
+}
+
+/// Whether the database answers.
+pub fn ping(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    conn.batch_execute("SELECT 1")
+}

@@ -1,0 +1,74 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    articles (id) {
+        id -> BigInt,
+        external_id -> Nullable<Text>,
+        category_id -> BigInt,
+        title -> Text,
+        summary -> Nullable<Text>,
+        content_html -> Nullable<Text>,
+        url -> Nullable<Text>,
+        author -> Nullable<Text>,
+        contributors -> Text,
+        source_name -> Nullable<Text>,
+        source_url -> Nullable<Text>,
+        source_feed_url -> Nullable<Text>,
+        copyright -> Nullable<Text>,
+        tags -> Text,
+        image_url -> Nullable<Text>,
+        image_mime_type -> Nullable<Text>,
+        image_length -> Nullable<BigInt>,
+        status -> Text,
+        published_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        copyright -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    changes (id) {
+        id -> BigInt,
+        category_id -> Nullable<BigInt>,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_state (name) {
+        name -> Text,
+        value -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(articles -> categories (category_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    api_tokens,
+    articles,
+    categories,
+    changes,
+    service_state,
+);
