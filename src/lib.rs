@@ -1,2 +1,17 @@
+//! syndic: a feed publishing service.
+//!
+//! A request flows through `routes` (thin handlers: parse, call, respond),
+//! which validate input into `domain` values, read and write through `store`
+//! (every Diesel query, off the event loop), and answer errors through
+//! `error` as problem+json. `startup` wires the routes to a listener;
+//! `config` is parsed once in `main` and passed down. The CLI's bulk
+//! commands live in `bulk`, demo content in `demo`.
+
+pub mod bulk;
+pub mod config;
+pub mod demo;
 pub mod domain;
+pub mod error;
+pub mod routes;
+pub mod startup;
 pub mod store;

@@ -155,8 +155,12 @@ impl NewArticle {
             .unwrap_or(ArticleStatus::Published);
         let contributors = read_contributors(&mut input);
         let tags = read_tags(&mut input);
-        let source = input.value("source").and_then(|v| read_source(v, &mut input.errors));
-        let image = input.value("image").and_then(|v| read_image(v, &mut input.errors));
+        let source = input
+            .value("source")
+            .and_then(|v| read_source(v, &mut input.errors));
+        let image = input
+            .value("image")
+            .and_then(|v| read_image(v, &mut input.errors));
         input.finish(&mut errors);
 
         match (category, title) {
@@ -238,7 +242,10 @@ fn read_image(value: &Value, errors: &mut Vec<FieldError>) -> Option<Image> {
     let url = image.required_parsed("url", AbsoluteUrl::parse);
     let mime_type = image.required_parsed("mime_type", |raw| {
         let valid = raw.split_once('/').is_some_and(|(kind, sub)| {
-            !kind.is_empty() && !sub.is_empty() && raw.is_ascii() && !raw.contains(char::is_whitespace)
+            !kind.is_empty()
+                && !sub.is_empty()
+                && raw.is_ascii()
+                && !raw.contains(char::is_whitespace)
         });
         if valid {
             Ok(raw.to_owned())
@@ -367,9 +374,15 @@ mod tests {
     fn a_full_article_parses_and_is_sanitized() {
         let article = NewArticle::from_json(&full()).expect("valid");
         let content = article.fields.content_html.expect("content");
-        assert!(!content.contains("script") && !content.contains("javascript:"), "{content}");
+        assert!(
+            !content.contains("script") && !content.contains("javascript:"),
+            "{content}"
+        );
         assert!(!article.fields.summary.expect("summary").contains("onclick"));
-        assert_eq!(article.published_at.map(format_time).as_deref(), Some("2025-06-01T00:00:20Z"));
+        assert_eq!(
+            article.published_at.map(format_time).as_deref(),
+            Some("2025-06-01T00:00:20Z")
+        );
     }
 
     #[test]
@@ -397,7 +410,10 @@ mod tests {
             "image.mime_type",
             "image.length",
         ] {
-            assert!(fields.contains(&expected), "{expected} missing from {fields:?}");
+            assert!(
+                fields.contains(&expected),
+                "{expected} missing from {fields:?}"
+            );
         }
     }
 

@@ -45,7 +45,10 @@ impl CategoryFields {
                 Ok(raw.to_owned())
             }
         });
-        let description = input.optional_str("description").unwrap_or_default().to_owned();
+        let description = input
+            .optional_str("description")
+            .unwrap_or_default()
+            .to_owned();
         let copyright = input.optional_str("copyright").map(str::to_owned);
         input.finish(&mut errors);
         match name {

@@ -12,7 +12,11 @@ pub(super) struct FieldReader<'a> {
 
 impl<'a> FieldReader<'a> {
     /// Reads `value` as an object; `None` (with the error pushed) if it is not one.
-    pub fn new(value: &'a Value, prefix: &'static str, errors: &mut Vec<FieldError>) -> Option<Self> {
+    pub fn new(
+        value: &'a Value,
+        prefix: &'static str,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<Self> {
         match value {
             Value::Object(object) => Some(Self {
                 object,

@@ -5,13 +5,15 @@ mod article;
 mod category;
 mod json_fields;
 mod text;
+mod token;
 
 pub use article::{
-    format_time, merge_patch, sanitize_html, truncate_to_micros,
-    Article, ArticleFields, ArticleStatus, Contributor, Image, NewArticle, Source,
+    format_time, merge_patch, sanitize_html, truncate_to_micros, Article, ArticleFields,
+    ArticleStatus, Contributor, Image, NewArticle, Source,
 };
 pub use category::{Category, CategoryFields};
 pub use text::{AbsoluteUrl, ExternalId, Slug, Title};
+pub use token::{generate_token, hash_token};
 
 /// One field that failed validation, reported in problem+json `errors`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

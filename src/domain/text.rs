@@ -151,7 +151,13 @@ mod tests {
     fn urls_must_be_absolute_http() {
         assert!(AbsoluteUrl::parse("https://news.example.cn/a/1.html").is_ok());
         assert!(AbsoluteUrl::parse("http://localhost:8080/").is_ok());
-        for bad in ["javascript:alert(1)", "/relative", "ftp://x.org/", "mailto:a@b.c", "http://"] {
+        for bad in [
+            "javascript:alert(1)",
+            "/relative",
+            "ftp://x.org/",
+            "mailto:a@b.c",
+            "http://",
+        ] {
             assert!(AbsoluteUrl::parse(bad).is_err(), "{bad} should be rejected");
         }
     }

@@ -10,7 +10,7 @@ use super::changes::log_changes;
 use super::rows::{ArticleRow, ArticleValues};
 use super::schema::{articles, categories};
 use super::{on_backend, write_transaction, DbConnection, WriteError};
-use crate::domain::{Article, ArticleStatus, NewArticle, Slug};
+use crate::domain::{Article, ArticleStatus, FieldError, NewArticle, Slug};
 
 /// Which articles a feed shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +105,12 @@ fn insert_one(
     let published_at = new.published_at.unwrap_or(now);
     let external_id = new.fields.external_id.as_ref().map(|e| e.as_str());
     let id = diesel::insert_into(articles::table)
-        .values(ArticleValues::new(&new.fields, category_id, published_at, now))
+        .values(ArticleValues::new(
+            &new.fields,
+            category_id,
+            published_at,
+            now,
+        ))
         .returning(articles::id)
         .get_result::<i64>(conn)
         .map_err(|e| external_id_taken(e, external_id))?;
@@ -126,25 +131,30 @@ pub fn insert_article(conn: &mut DbConnection, new: &NewArticle) -> Result<Artic
     })
 }
 
-/// Replaces `existing` with `new`, keeping its publication time when `new`
-/// has none. Writing the same content again changes nothing, not even
-/// `updated_at`, so feeds and their validators stay as they were.
+/// Replaces `existing` (stored in `old_category_id`) with `new`, keeping its
+/// publication time when `new` has none. Writing the same content again
+/// changes nothing, not even `updated_at`, so feeds and their validators stay
+/// as they were.
 fn replace(
     conn: &mut DbConnection,
-    (row, slug): RowWithSlug,
+    existing: Article,
+    old_category_id: i64,
     new: &NewArticle,
     new_category_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Article, WriteError> {
-    let old_category_id = row.category_id;
-    let existing = row.into_article(&slug)?;
     let published_at = new.published_at.unwrap_or(existing.published_at);
     if existing.fields == new.fields && existing.published_at == published_at {
         return Ok(existing);
     }
     let external_id = new.fields.external_id.as_ref().map(|e| e.as_str());
     diesel::update(articles::table.filter(articles::id.eq(existing.id)))
-        .set(ArticleValues::new(&new.fields, new_category_id, published_at, now))
+        .set(ArticleValues::new(
+            &new.fields,
+            new_category_id,
+            published_at,
+            now,
+        ))
         .execute(conn)
         .map_err(|e| external_id_taken(e, external_id))?;
     log_changes(conn, [Some(old_category_id), Some(new_category_id)], now)?;
@@ -156,19 +166,23 @@ fn replace(
     })
 }
 
-/// Replaces the article's fields (after a merge patch); `None` when it does
-/// not exist.
+/// Replaces the article with what `edit` makes of it (a merge patch, say),
+/// reading and writing in one transaction so concurrent edits cannot be lost.
+/// `None` when the article does not exist.
 pub fn update_article(
     conn: &mut DbConnection,
     id: i64,
-    new: &NewArticle,
+    edit: impl FnOnce(&Article) -> Result<NewArticle, Vec<FieldError>>,
 ) -> Result<Option<Article>, WriteError> {
     write_transaction(conn, |conn, now| {
-        let Some(existing) = find_row(conn, id)? else {
+        let Some((row, slug)) = find_row(conn, id)? else {
             return Ok(None);
         };
+        let old_category_id = row.category_id;
+        let existing = row.into_article(&slug)?;
+        let new = edit(&existing).map_err(WriteError::Invalid)?;
         let category_id = category_id(conn, &new.fields.category, "category")?;
-        replace(conn, existing, new, category_id, now).map(Some)
+        replace(conn, existing, old_category_id, &new, category_id, now).map(Some)
     })
 }
 
@@ -178,7 +192,9 @@ pub fn upsert_article(
     new: &NewArticle,
 ) -> Result<(Article, Upserted), WriteError> {
     let mut outcomes = upsert_articles(conn, std::slice::from_ref(new))?;
-    outcomes.pop().ok_or(WriteError::Query(DieselError::NotFound))
+    outcomes
+        .pop()
+        .ok_or(WriteError::Query(DieselError::NotFound))
 }
 
 /// Upserts many articles by `external_id` in one transaction: all or nothing.
@@ -202,8 +218,17 @@ pub fn upsert_articles(
         for (index, new) in batch.iter().enumerate() {
             let key = new.fields.external_id.as_ref().map(|e| e.as_str());
             match key.and_then(|k| existing.remove(k)) {
-                Some(row) => {
-                    let article = replace(conn, row, new, category_ids[index], now)?;
+                Some((row, slug)) => {
+                    let old_category_id = row.category_id;
+                    let existing = row.into_article(&slug)?;
+                    let article = replace(
+                        conn,
+                        existing,
+                        old_category_id,
+                        new,
+                        category_ids[index],
+                        now,
+                    )?;
                     outcomes[index] = Some((article, Upserted::Updated));
                 }
                 None => to_insert.push(index),
@@ -217,7 +242,10 @@ pub fn upsert_articles(
 }
 
 /// Category ids of a batch, in input order; loads the (small) category table once.
-fn resolve_categories(conn: &mut DbConnection, batch: &[NewArticle]) -> Result<Vec<i64>, WriteError> {
+fn resolve_categories(
+    conn: &mut DbConnection,
+    batch: &[NewArticle],
+) -> Result<Vec<i64>, WriteError> {
     let known: HashMap<String, i64> = categories::table
         .select((categories::slug, categories::id))
         .load::<(String, i64)>(conn)?
@@ -228,14 +256,17 @@ fn resolve_categories(conn: &mut DbConnection, batch: &[NewArticle]) -> Result<V
         .enumerate()
         .map(|(index, new)| {
             let slug = &new.fields.category;
-            known.get(slug.as_str()).copied().ok_or_else(|| WriteError::UnknownCategory {
-                field: if batch.len() == 1 {
-                    "category".to_owned()
-                } else {
-                    format!("[{index}].category")
-                },
-                slug: slug.clone(),
-            })
+            known
+                .get(slug.as_str())
+                .copied()
+                .ok_or_else(|| WriteError::UnknownCategory {
+                    field: if batch.len() == 1 {
+                        "category".to_owned()
+                    } else {
+                        format!("[{index}].category")
+                    },
+                    slug: slug.clone(),
+                })
         })
         .collect()
 }
@@ -304,7 +335,12 @@ fn insert_many(
             .collect();
         for &index in chunk {
             let new = &batch[index];
-            let key = new.fields.external_id.as_ref().map(|e| e.as_str()).unwrap_or_default();
+            let key = new
+                .fields
+                .external_id
+                .as_ref()
+                .map(|e| e.as_str())
+                .unwrap_or_default();
             let id = *id_by_key.get(key).ok_or(DieselError::NotFound)?;
             inserted.push((
                 index,
@@ -361,12 +397,16 @@ pub fn list_articles(
     if let Some(cursor) = cursor {
         let at: NaiveDateTime = cursor.published_at.naive_utc();
         query = query.filter(
-            articles::published_at
-                .lt(at)
-                .or(articles::published_at.eq(at).and(articles::id.lt(cursor.id))),
+            articles::published_at.lt(at).or(articles::published_at
+                .eq(at)
+                .and(articles::id.lt(cursor.id))),
         );
     }
-    query.load::<RowWithSlug>(conn)?.into_iter().map(into_article).collect()
+    query
+        .load::<RowWithSlug>(conn)?
+        .into_iter()
+        .map(into_article)
+        .collect()
 }
 
 /// Every article with an id above `after_id`, in id order (for `syndic export`).
@@ -408,5 +448,9 @@ pub fn list_live_articles(
     if let FeedScope::Category(id) = scope {
         query = query.filter(articles::category_id.eq(id));
     }
-    query.load::<RowWithSlug>(conn)?.into_iter().map(into_article).collect()
+    query
+        .load::<RowWithSlug>(conn)?
+        .into_iter()
+        .map(into_article)
+        .collect()
 }

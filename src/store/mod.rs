@@ -24,12 +24,12 @@ pub use categories::{
 pub use changes::{last_change_sequence, last_changed_at};
 pub(crate) use connection::on_backend;
 pub use connection::{
-    connect_pool, establish, write_transaction, WRITE_LOCK_KEY, ConnectError, ConnectionManager, DatabaseUrl,
-    DbConnection, DbPool, PooledConnection,
+    connect_pool, establish, write_transaction, ConnectError, ConnectionManager, DatabaseUrl,
+    DbConnection, DbPool, PooledConnection, WRITE_LOCK_KEY,
 };
 pub use tokens::{create_token, find_token_name, list_tokens, revoke_token, TokenRecord};
 
-use crate::domain::Slug;
+use crate::domain::{FieldError, Slug};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -53,6 +53,9 @@ pub enum WriteError {
     /// A token with this name already exists.
     #[error("a token named {0:?} already exists")]
     TokenNameTaken(String),
+    /// The values given are not acceptable (e.g. after a merge patch).
+    #[error("validation failed")]
+    Invalid(Vec<FieldError>),
     /// The category still has articles.
     #[error("category {0} still has articles")]
     CategoryNotEmpty(Slug),

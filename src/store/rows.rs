@@ -82,13 +82,17 @@ impl<'a> ArticleValues<'a> {
             contributors: to_json_text(&fields.contributors),
             source_name: source.map(|s| s.name.as_str()),
             source_url: source.map(|s| s.url.as_str()),
-            source_feed_url: source.and_then(|s| s.feed_url.as_ref()).map(AbsoluteUrl::as_str),
+            source_feed_url: source
+                .and_then(|s| s.feed_url.as_ref())
+                .map(AbsoluteUrl::as_str),
             copyright: fields.copyright.as_deref(),
             tags: to_json_text(&fields.tags),
             image_url: image.map(|i| i.url.as_str()),
             image_mime_type: image.map(|i| i.mime_type.as_str()),
             // Validated to fit on input.
-            image_length: image.and_then(|i| i.length).and_then(|n| i64::try_from(n).ok()),
+            image_length: image
+                .and_then(|i| i.length)
+                .and_then(|n| i64::try_from(n).ok()),
             status: fields.status.as_str(),
             published_at: published_at.naive_utc(),
             created_at: now.naive_utc(),
@@ -134,7 +138,12 @@ impl ArticleRow {
         Ok(Article {
             id,
             fields: ArticleFields {
-                external_id: self.external_id.as_deref().map(ExternalId::parse).transpose().map_err(bad)?,
+                external_id: self
+                    .external_id
+                    .as_deref()
+                    .map(ExternalId::parse)
+                    .transpose()
+                    .map_err(bad)?,
                 category: Slug::parse(category).map_err(bad)?,
                 title: Title::parse(&self.title).map_err(bad)?,
                 summary: self.summary,

@@ -14,7 +14,11 @@ pub struct TokenRecord {
 }
 
 /// Stores a new token's hash under `name`.
-pub fn create_token(conn: &mut DbConnection, name: &str, token_hash: &str) -> Result<(), WriteError> {
+pub fn create_token(
+    conn: &mut DbConnection,
+    name: &str,
+    token_hash: &str,
+) -> Result<(), WriteError> {
     write_transaction(conn, |conn, now| {
         let taken = api_tokens::table
             .filter(api_tokens::name.eq(name))
@@ -51,7 +55,8 @@ pub fn list_tokens(conn: &mut DbConnection) -> QueryResult<Vec<TokenRecord>> {
 
 /// Deletes the token; `false` when there was none by that name.
 pub fn revoke_token(conn: &mut DbConnection, name: &str) -> QueryResult<bool> {
-    let deleted = diesel::delete(api_tokens::table.filter(api_tokens::name.eq(name))).execute(conn)?;
+    let deleted =
+        diesel::delete(api_tokens::table.filter(api_tokens::name.eq(name))).execute(conn)?;
     Ok(deleted > 0)
 }
 

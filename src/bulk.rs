@@ -1,0 +1,324 @@
+//! `syndic import` and `syndic export`: NDJSON in and out, in batched
+//! transactions.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::domain::{Category, CategoryFields, FieldError, NewArticle, Slug};
+use crate::store::{self, DbConnection, Upserted, WriteError};
+
+/// Articles per import transaction.
+const IMPORT_BATCH: usize = 1000;
+/// Articles per export query.
+const EXPORT_PAGE: i64 = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BulkError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("categories file: {0}")]
+    Categories(String),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("writing output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+pub struct ImportOptions {
+    /// JSON list of categories to create or update before the articles.
+    pub categories: Option<PathBuf>,
+    /// Reject the whole file when any line is bad.
+    pub strict: bool,
+    /// Show a progress bar (on a terminal).
+    pub progress: bool,
+}
+
+/// A line that was not imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedLine {
+    /// 1-based line number.
+    pub line: usize,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct ImportSummary {
+    pub categories: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub rejected: Vec<RejectedLine>,
+    /// Whether nothing was written because of `--strict`.
+    pub aborted: bool,
+    pub elapsed: Duration,
+}
+
+impl fmt::Display for ImportSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let seconds = self.elapsed.as_secs_f64();
+        let written = self.created + self.updated;
+        let rate = if seconds > 0.0 {
+            written as f64 / seconds
+        } else {
+            0.0
+        };
+        write!(
+            f,
+            "imported {written} articles ({} created, {} updated), {} categories, {} lines rejected{} in {seconds:.1} s ({rate:.0} articles/s)",
+            self.created,
+            self.updated,
+            self.categories,
+            self.rejected.len(),
+            if self.aborted { ", nothing written (--strict)" } else { "" },
+        )
+    }
+}
+
+fn open(path: &Path) -> Result<File, BulkError> {
+    File::open(path).map_err(|source| BulkError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Reads a categories file: a JSON array of `{slug, name, description, copyright}`.
+pub fn read_categories(path: &Path) -> Result<Vec<(Slug, CategoryFields)>, BulkError> {
+    let value: Value = serde_json::from_reader(BufReader::new(open(path)?))
+        .map_err(|e| BulkError::Categories(e.to_string()))?;
+    let Value::Array(items) = value else {
+        return Err(BulkError::Categories("must be a JSON array".into()));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let describe = |errors: Vec<FieldError>| {
+                let text: Vec<String> = errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect();
+                BulkError::Categories(format!("[{i}]: {}", text.join("; ")))
+            };
+            match CategoryFields::from_json(item).map_err(describe)? {
+                (Some(slug), fields) => Ok((slug, fields)),
+                (None, _) => Err(BulkError::Categories(format!("[{i}]: slug is required"))),
+            }
+        })
+        .collect()
+}
+
+/// One line of the file, validated.
+type ParsedLine = (usize, Result<NewArticle, String>);
+
+fn parse_line(line: &str, known: &HashSet<String>) -> Result<NewArticle, String> {
+    let value: Value = serde_json::from_str(line).map_err(|e| format!("malformed JSON: {e}"))?;
+    let article = NewArticle::from_json(&value).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    if !known.contains(article.fields.category.as_str()) {
+        return Err(format!(
+            "category: unknown category {:?}",
+            article.fields.category.as_str()
+        ));
+    }
+    Ok(article)
+}
+
+/// Reads and validates the file on a thread of its own (sanitizing HTML is
+/// the costly part), handing chunks of lines to the caller.
+fn spawn_reader(
+    path: PathBuf,
+    known: HashSet<String>,
+    progress: indicatif::ProgressBar,
+) -> Result<mpsc::Receiver<Result<Vec<ParsedLine>, BulkError>>, BulkError> {
+    let file = open(&path)?;
+    let (sender, receiver) = mpsc::sync_channel(4);
+    std::thread::spawn(move || {
+        let mut chunk = Vec::with_capacity(IMPORT_BATCH);
+        for (index, line) in BufReader::new(file).lines().enumerate() {
+            let line = match line {
+                Ok(line) => line,
+                Err(source) => {
+                    let path = path.display().to_string();
+                    let _ = sender.send(Err(BulkError::Io { path, source }));
+                    return;
+                }
+            };
+            progress.inc(line.len() as u64 + 1);
+            if line.trim().is_empty() {
+                continue;
+            }
+            chunk.push((index + 1, parse_line(&line, &known)));
+            if chunk.len() == IMPORT_BATCH {
+                let full = std::mem::replace(&mut chunk, Vec::with_capacity(IMPORT_BATCH));
+                if sender.send(Ok(full)).is_err() {
+                    return;
+                }
+            }
+        }
+        if !chunk.is_empty() {
+            let _ = sender.send(Ok(chunk));
+        }
+    });
+    Ok(receiver)
+}
+
+fn progress_bar(path: &Path, shown: bool) -> indicatif::ProgressBar {
+    if !shown {
+        return indicatif::ProgressBar::hidden();
+    }
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let bar = indicatif::ProgressBar::new(size);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Imports categories (from `options.categories`) and then the NDJSON file.
+pub fn import(
+    conn: &mut DbConnection,
+    path: &Path,
+    options: &ImportOptions,
+) -> Result<ImportSummary, BulkError> {
+    let started = Instant::now();
+    let mut summary = ImportSummary::default();
+    let new_categories = match &options.categories {
+        Some(file) => read_categories(file)?,
+        None => Vec::new(),
+    };
+    let mut known: HashSet<String> = store::list_categories(conn)?
+        .into_iter()
+        .map(|c| c.slug.as_str().to_owned())
+        .collect();
+    known.extend(
+        new_categories
+            .iter()
+            .map(|(slug, _)| slug.as_str().to_owned()),
+    );
+
+    if options.strict {
+        let receiver = spawn_reader(
+            path.to_owned(),
+            known.clone(),
+            indicatif::ProgressBar::hidden(),
+        )?;
+        for chunk in receiver {
+            for (line, parsed) in chunk? {
+                if let Err(message) = parsed {
+                    summary.rejected.push(RejectedLine { line, message });
+                }
+            }
+        }
+        if !summary.rejected.is_empty() {
+            summary.aborted = true;
+            summary.elapsed = started.elapsed();
+            return Ok(summary);
+        }
+    }
+
+    for (slug, fields) in &new_categories {
+        store::upsert_category(conn, slug, fields)?;
+        summary.categories += 1;
+    }
+    let bar = progress_bar(path, options.progress);
+    let receiver = spawn_reader(path.to_owned(), known, bar.clone())?;
+    for chunk in receiver {
+        let mut batch = Vec::with_capacity(IMPORT_BATCH);
+        let mut keys = HashSet::new();
+        for (line, parsed) in chunk? {
+            match parsed {
+                Ok(article) => {
+                    // A repeated external_id starts a new transaction, so the
+                    // later line updates what the earlier one created.
+                    let repeated = article
+                        .fields
+                        .external_id
+                        .as_ref()
+                        .is_some_and(|k| !keys.insert(k.clone()));
+                    if repeated {
+                        write_batch(conn, &mut batch, &mut summary)?;
+                        keys.clear();
+                        keys.extend(article.fields.external_id.clone());
+                    }
+                    batch.push(article);
+                }
+                Err(message) => summary.rejected.push(RejectedLine { line, message }),
+            }
+        }
+        write_batch(conn, &mut batch, &mut summary)?;
+    }
+    bar.finish_and_clear();
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+fn write_batch(
+    conn: &mut DbConnection,
+    batch: &mut Vec<NewArticle>,
+    summary: &mut ImportSummary,
+) -> Result<(), BulkError> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    for (_, outcome) in store::upsert_articles(conn, batch)? {
+        match outcome {
+            Upserted::Created => summary.created += 1,
+            Upserted::Updated => summary.updated += 1,
+        }
+    }
+    batch.clear();
+    Ok(())
+}
+
+/// Writes every article, drafts and scheduled ones included, as NDJSON in id
+/// order; with `categories_out`, the categories as a JSON file too.
+pub fn export(
+    conn: &mut DbConnection,
+    mut out: impl Write,
+    categories_out: Option<&Path>,
+) -> Result<usize, BulkError> {
+    if let Some(path) = categories_out {
+        let categories: Vec<Value> = store::list_categories(conn)?
+            .iter()
+            .map(Category::to_json)
+            .collect();
+        let text = serde_json::to_string_pretty(&categories).map_err(std::io::Error::from)?;
+        std::fs::write(path, text + "\n").map_err(|source| BulkError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+    }
+    let mut count = 0;
+    let mut after = 0;
+    loop {
+        let page = store::list_articles_after_id(conn, after, EXPORT_PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for article in &page {
+            serde_json::to_writer(&mut out, &article.to_import_json())
+                .map_err(std::io::Error::from)?;
+            out.write_all(b"\n")?;
+            count += 1;
+        }
+    }
+    out.flush()?;
+    Ok(count)
+}

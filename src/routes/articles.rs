@@ -1,0 +1,335 @@
+//! `/api/v1/articles`: every call needs a token (drafts live here).
+
+use std::collections::HashSet;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::DateTime;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::Writer;
+use super::body::{read_json, Accepts};
+use super::with_db;
+use crate::domain::{merge_patch, Article, ArticleStatus, FieldError, NewArticle, Slug};
+use crate::error::ApiError;
+use crate::startup::AppState;
+use crate::store::{self, ArticleCursor, ArticleFilter, Upserted};
+
+/// Most articles in one batch call.
+pub const MAX_BATCH_ARTICLES: usize = 1000;
+
+fn path_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .map_err(|_| ApiError::NotFound(format!("no article {raw:?}")))
+}
+
+fn article_not_found(id: impl std::fmt::Display) -> ApiError {
+    ApiError::NotFound(format!("no article {id}"))
+}
+
+fn location(state: &AppState, article: &Article) -> String {
+    state
+        .config
+        .base_url
+        .join(&format!("api/v1/articles/{}", article.id))
+        .to_string()
+}
+
+pub async fn create(
+    _writer: Writer,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_json(&req, payload, Accepts::Json, state.config.max_article_bytes).await?;
+    let new = NewArticle::from_json(&body).map_err(ApiError::Validation)?;
+    let article = with_db(&state, move |conn| Ok(store::insert_article(conn, &new)?)).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location(&state, &article)))
+        .json(article.to_json()))
+}
+
+pub async fn show(
+    _writer: Writer,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let found = with_db(&state, move |conn| Ok(store::find_article(conn, id)?)).await?;
+    let article = found.ok_or_else(|| article_not_found(id))?;
+    Ok(HttpResponse::Ok().json(article.to_json()))
+}
+
+pub async fn show_by_external_id(
+    _writer: Writer,
+    state: web::Data<AppState>,
+    external_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = external_id.into_inner();
+    let found = with_db(&state, {
+        let key = key.clone();
+        move |conn| Ok(store::find_article_by_external_id(conn, &key)?)
+    })
+    .await?;
+    let article = found.ok_or_else(|| article_not_found(format!("with external_id {key:?}")))?;
+    Ok(HttpResponse::Ok().json(article.to_json()))
+}
+
+/// JSON merge patch (RFC 7396) over the article's JSON form, validated as a
+/// whole and applied in the same transaction that reads the article.
+pub async fn patch(
+    _writer: Writer,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let patch = read_json(
+        &req,
+        payload,
+        Accepts::MergePatch,
+        state.config.max_article_bytes,
+    )
+    .await?;
+    if !patch.is_object() {
+        return Err(ApiError::validation(
+            "",
+            "a merge patch for an article must be a JSON object",
+        ));
+    }
+    let updated = with_db(&state, move |conn| {
+        Ok(store::update_article(conn, id, |existing| {
+            let mut document = existing.to_json();
+            merge_patch(&mut document, &patch);
+            NewArticle::from_json(&document)
+        })?)
+    })
+    .await?;
+    let article = updated.ok_or_else(|| article_not_found(id))?;
+    Ok(HttpResponse::Ok().json(article.to_json()))
+}
+
+pub async fn delete(
+    _writer: Writer,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    if with_db(&state, move |conn| Ok(store::delete_article(conn, id)?)).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(article_not_found(id))
+    }
+}
+
+/// Idempotent upsert: `201` when the article is new, `200` after.
+pub async fn upsert(
+    _writer: Writer,
+    state: web::Data<AppState>,
+    external_id: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let key = external_id.into_inner();
+    let mut body = read_json(&req, payload, Accepts::Json, state.config.max_article_bytes).await?;
+    if let Value::Object(object) = &mut body {
+        match object.get("external_id") {
+            None | Some(Value::Null) => {
+                object.insert("external_id".into(), Value::String(key.clone()));
+            }
+            Some(given) if given.as_str() == Some(key.as_str()) => {}
+            Some(_) => {
+                return Err(ApiError::validation(
+                    "external_id",
+                    "differs from the external_id in the URL",
+                ))
+            }
+        }
+    }
+    let new = NewArticle::from_json(&body).map_err(ApiError::Validation)?;
+    let (article, outcome) =
+        with_db(&state, move |conn| Ok(store::upsert_article(conn, &new)?)).await?;
+    let mut response = match outcome {
+        Upserted::Created => HttpResponse::Created(),
+        Upserted::Updated => HttpResponse::Ok(),
+    };
+    Ok(response
+        .insert_header((header::LOCATION, location(&state, &article)))
+        .json(article.to_json()))
+}
+
+/// All-or-nothing upsert of up to 1000 articles by `external_id`.
+pub async fn batch(
+    _writer: Writer,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_json(&req, payload, Accepts::Json, state.config.max_batch_bytes).await?;
+    let articles = parse_batch(&body).map_err(ApiError::Validation)?;
+    let outcomes = with_db(&state, move |conn| {
+        Ok(store::upsert_articles(conn, &articles)?)
+    })
+    .await?;
+    let items: Vec<Value> = outcomes
+        .iter()
+        .map(|(article, outcome)| {
+            json!({
+                "external_id": article.fields.external_id.as_ref().map(|e| e.as_str()),
+                "id": article.id,
+                "status": match outcome {
+                    Upserted::Created => "created",
+                    Upserted::Updated => "updated",
+                },
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
+fn parse_batch(body: &Value) -> Result<Vec<NewArticle>, Vec<FieldError>> {
+    let Value::Array(items) = body else {
+        return Err(vec![FieldError::new(
+            "",
+            "must be a JSON array of articles",
+        )]);
+    };
+    if items.len() > MAX_BATCH_ARTICLES {
+        return Err(vec![FieldError::new(
+            "",
+            format!(
+                "at most {MAX_BATCH_ARTICLES} articles per batch, got {}",
+                items.len()
+            ),
+        )]);
+    }
+    let mut errors = Vec::new();
+    let mut articles = Vec::with_capacity(items.len());
+    let mut seen = HashSet::new();
+    for (index, item) in items.iter().enumerate() {
+        let prefix = format!("[{index}]");
+        match NewArticle::from_json(item) {
+            Ok(article) => {
+                match &article.fields.external_id {
+                    None => errors.push(FieldError::new(
+                        format!("{prefix}.external_id"),
+                        "is required in a batch",
+                    )),
+                    Some(key) if !seen.insert(key.clone()) => errors.push(FieldError::new(
+                        format!("{prefix}.external_id"),
+                        "appears twice in the batch",
+                    )),
+                    Some(_) => {}
+                }
+                articles.push(article);
+            }
+            Err(item_errors) => errors.extend(item_errors.into_iter().map(|e| e.prefixed(&prefix))),
+        }
+    }
+    if errors.is_empty() {
+        Ok(articles)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Query of `GET /api/v1/articles`; values are checked by hand for clear errors.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    category: Option<String>,
+    status: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+fn encode_cursor(article: &Article) -> String {
+    let raw = format!("{}.{}", article.published_at.timestamp_micros(), article.id);
+    URL_SAFE_NO_PAD.encode(raw)
+}
+
+fn decode_cursor(raw: &str) -> Option<ArticleCursor> {
+    let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (micros, id) = text.split_once('.')?;
+    Some(ArticleCursor {
+        published_at: DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+        id: id.parse().ok()?,
+    })
+}
+
+/// Parses `limit` against the configured bounds.
+pub(crate) fn parse_limit(raw: Option<&str>, default: u32, max: u32) -> Result<i64, ApiError> {
+    let Some(raw) = raw else {
+        return Ok(i64::from(default));
+    };
+    match raw.parse::<u32>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(i64::from(n)),
+        _ => Err(ApiError::bad_parameter(
+            "limit",
+            format!("must be an integer from 1 to {max}"),
+        )),
+    }
+}
+
+pub async fn list(
+    _writer: Writer,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let config = &state.config;
+    let limit = parse_limit(
+        query.limit.as_deref(),
+        config.default_items,
+        config.max_items,
+    )?;
+    let status = query
+        .status
+        .as_deref()
+        .map(ArticleStatus::parse)
+        .transpose()
+        .map_err(|m| ApiError::bad_parameter("status", m))?;
+    let cursor = query
+        .cursor
+        .as_deref()
+        .map(|raw| {
+            decode_cursor(raw).ok_or_else(|| {
+                ApiError::bad_parameter("cursor", "is not a cursor this service issued")
+            })
+        })
+        .transpose()?;
+    let category = query
+        .category
+        .as_deref()
+        .map(|raw| Slug::parse(raw).map_err(|m| ApiError::bad_parameter("category", m)))
+        .transpose()?;
+    let page = with_db(&state, move |conn| {
+        let category_id = match category {
+            None => None,
+            Some(slug) => Some(
+                store::find_category(conn, &slug)?
+                    .ok_or_else(|| ApiError::NotFound(format!("no category {:?}", slug.as_str())))?
+                    .id,
+            ),
+        };
+        let filter = ArticleFilter {
+            category_id,
+            status,
+        };
+        // One more than asked tells whether a next page exists.
+        Ok(store::list_articles(conn, &filter, cursor, limit + 1)?)
+    })
+    .await?;
+    let has_more = page.len() as i64 > limit;
+    let shown = &page[..page.len().min(limit as usize)];
+    let next_cursor = if has_more {
+        shown.last().map(encode_cursor)
+    } else {
+        None
+    };
+    let items: Vec<Value> = shown.iter().map(Article::to_json).collect();
+    Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": next_cursor })))
+}

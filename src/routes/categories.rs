@@ -1,0 +1,107 @@
+//! `/api/v1/categories`: reads are public, writes need a token.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use super::auth::Writer;
+use super::body::{read_json, Accepts};
+use super::with_db;
+use crate::domain::{Category, CategoryFields, Slug};
+use crate::error::ApiError;
+use crate::startup::AppState;
+use crate::store;
+
+/// A slug from the path; anything that is not a slug names no category.
+fn path_slug(raw: &str) -> Result<Slug, ApiError> {
+    Slug::parse(raw).map_err(|_| ApiError::NotFound(format!("no category {raw:?}")))
+}
+
+fn category_not_found(slug: &Slug) -> ApiError {
+    ApiError::NotFound(format!("no category {slug:?}", slug = slug.as_str()))
+}
+
+pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let categories = with_db(&state, |conn| Ok(store::list_categories(conn)?)).await?;
+    let items: Vec<_> = categories.iter().map(Category::to_json).collect();
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = path_slug(&slug)?;
+    let found = with_db(&state, {
+        let slug = slug.clone();
+        move |conn| Ok(store::find_category(conn, &slug)?)
+    })
+    .await?;
+    let category = found.ok_or_else(|| category_not_found(&slug))?;
+    Ok(HttpResponse::Ok().json(category.to_json()))
+}
+
+pub async fn create(
+    _writer: Writer,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_json(&req, payload, Accepts::Json, state.config.max_article_bytes).await?;
+    let (slug, fields) = CategoryFields::from_json(&body).map_err(ApiError::Validation)?;
+    let slug = slug.ok_or_else(|| ApiError::validation("slug", "is required"))?;
+    let category = with_db(&state, move |conn| {
+        Ok(store::create_category(conn, &slug, &fields)?)
+    })
+    .await?;
+    let location = state
+        .config
+        .base_url
+        .join(&format!("api/v1/categories/{}", category.slug));
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location.as_str()))
+        .json(category.to_json()))
+}
+
+pub async fn replace(
+    _writer: Writer,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let slug = path_slug(&slug)?;
+    let body = read_json(&req, payload, Accepts::Json, state.config.max_article_bytes).await?;
+    let (body_slug, fields) = CategoryFields::from_json(&body).map_err(ApiError::Validation)?;
+    if body_slug.is_some_and(|s| s != slug) {
+        return Err(ApiError::validation(
+            "slug",
+            "differs from the slug in the URL; slugs cannot be renamed",
+        ));
+    }
+    let updated = with_db(&state, {
+        let slug = slug.clone();
+        move |conn| Ok(store::update_category(conn, &slug, &fields)?)
+    })
+    .await?;
+    let category = updated.ok_or_else(|| category_not_found(&slug))?;
+    Ok(HttpResponse::Ok().json(category.to_json()))
+}
+
+pub async fn delete(
+    _writer: Writer,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = path_slug(&slug)?;
+    let deleted = with_db(&state, {
+        let slug = slug.clone();
+        move |conn| Ok(store::delete_category(conn, &slug)?)
+    })
+    .await?;
+    if deleted {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(category_not_found(&slug))
+    }
+}

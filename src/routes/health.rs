@@ -1,0 +1,20 @@
+//! Liveness and readiness.
+
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use crate::error::ApiError;
+use crate::routes::with_db;
+use crate::startup::AppState;
+use crate::store::ping;
+
+/// The process is up.
+pub async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// The database answers.
+pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    with_db(&state, |conn| Ok(ping(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(json!({"status": "ready"})))
+}
