@@ -307,33 +307,55 @@ fn insert_many(
     now: DateTime<Utc>,
 ) -> Result<Vec<(usize, Article)>, WriteError> {
     let mut inserted = Vec::with_capacity(indexes.len());
-    let (keyed, unkeyed): (Vec<usize>, Vec<usize>) = indexes
-        .iter()
-        .partition(|&&i| batch[i].fields.external_id.is_some());
-    for &index in &unkeyed {
-        let article = insert_one(conn, &batch[index], category_ids[index], now)?;
-        inserted.push((index, article));
+    // Ids follow input order: runs of keyed articles go in multi-row
+    // INSERTs, the rare article without a key on its own.
+    let has_key = |i: &usize| batch[*i].fields.external_id.is_some();
+    for run in indexes.chunk_by(|a, b| has_key(a) == has_key(b)) {
+        if !has_key(&run[0]) {
+            for &index in run {
+                let article = insert_one(conn, &batch[index], category_ids[index], now)?;
+                inserted.push((index, article));
+            }
+            continue;
+        }
+        for chunk in run.chunks(INSERT_CHUNK) {
+            inserted.extend(insert_keyed(conn, batch, chunk, category_ids, now)?);
+        }
     }
-    for chunk in keyed.chunks(INSERT_CHUNK) {
-        let values: Vec<ArticleValues<'_>> = chunk
-            .iter()
-            .map(|&i| {
-                let published_at = batch[i].published_at.unwrap_or(now);
-                ArticleValues::new(&batch[i].fields, category_ids[i], published_at, now)
-            })
-            .collect();
-        let ids: Vec<(i64, Option<String>)> = on_backend!(conn, |inner| {
-            diesel::insert_into(articles::table)
-                .values(&values)
-                .returning((articles::id, articles::external_id))
-                .get_results(inner)
+    let touched: HashSet<i64> = indexes.iter().map(|&i| category_ids[i]).collect();
+    log_changes(conn, touched.into_iter().map(Some), now)?;
+    Ok(inserted)
+}
+
+/// One multi-row `INSERT … RETURNING` for articles that all have an `external_id`.
+fn insert_keyed(
+    conn: &mut DbConnection,
+    batch: &[NewArticle],
+    chunk: &[usize],
+    category_ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<Vec<(usize, Article)>, WriteError> {
+    let values: Vec<ArticleValues<'_>> = chunk
+        .iter()
+        .map(|&i| {
+            let published_at = batch[i].published_at.unwrap_or(now);
+            ArticleValues::new(&batch[i].fields, category_ids[i], published_at, now)
         })
-        .map_err(|e| external_id_taken(e, Some("(in batch)")))?;
-        let id_by_key: HashMap<String, i64> = ids
-            .into_iter()
-            .filter_map(|(id, key)| key.map(|k| (k, id)))
-            .collect();
-        for &index in chunk {
+        .collect();
+    let ids: Vec<(i64, Option<String>)> = on_backend!(conn, |inner| {
+        diesel::insert_into(articles::table)
+            .values(&values)
+            .returning((articles::id, articles::external_id))
+            .get_results(inner)
+    })
+    .map_err(|e| external_id_taken(e, Some("(in batch)")))?;
+    let id_by_key: HashMap<String, i64> = ids
+        .into_iter()
+        .filter_map(|(id, key)| key.map(|k| (k, id)))
+        .collect();
+    chunk
+        .iter()
+        .map(|&index| {
             let new = &batch[index];
             let key = new
                 .fields
@@ -342,20 +364,15 @@ fn insert_many(
                 .map(|e| e.as_str())
                 .unwrap_or_default();
             let id = *id_by_key.get(key).ok_or(DieselError::NotFound)?;
-            inserted.push((
-                index,
-                Article {
-                    id,
-                    fields: new.fields.clone(),
-                    published_at: new.published_at.unwrap_or(now),
-                    updated_at: now,
-                },
-            ));
-        }
-    }
-    let touched: HashSet<i64> = indexes.iter().map(|&i| category_ids[i]).collect();
-    log_changes(conn, touched.into_iter().map(Some), now)?;
-    Ok(inserted)
+            let article = Article {
+                id,
+                fields: new.fields.clone(),
+                published_at: new.published_at.unwrap_or(now),
+                updated_at: now,
+            };
+            Ok((index, article))
+        })
+        .collect()
 }
 
 /// Deletes the article; `false` when it did not exist.

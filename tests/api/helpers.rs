@@ -1,0 +1,239 @@
+//! Spawning the real app on a random port against a fresh database.
+
+use std::io::Write;
+use std::net::TcpListener;
+
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{json, Value};
+use syndic::config::{Config, SettingsArgs};
+use syndic::domain::{generate_token, hash_token};
+use syndic::{startup, store};
+
+/// Which engine a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh database for one test: a temporary SQLite file, or a new
+/// PostgreSQL database on the server `SYNDIC_TEST_POSTGRES_URL` names.
+pub struct TestDatabase {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDatabase {
+    /// `None` (with a note on stderr) when PostgreSQL is asked for but not configured.
+    pub fn create(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let url = format!("sqlite://{}", dir.path().join("syndic.db").display());
+                Some(Self {
+                    url,
+                    _dir: Some(dir),
+                })
+            }
+            Backend::Postgres => {
+                let Ok(base) = std::env::var("SYNDIC_TEST_POSTGRES_URL") else {
+                    // Written past the test harness's capture so it shows in the run.
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "SKIPPED PostgreSQL test: SYNDIC_TEST_POSTGRES_URL is not set"
+                    );
+                    return None;
+                };
+                let name = format!("syndic_test_{:016x}", rand::random::<u64>());
+                let mut admin =
+                    store::establish(&store::DatabaseUrl::parse(&base).expect("postgres URL"))
+                        .expect("connect to SYNDIC_TEST_POSTGRES_URL");
+                diesel::connection::SimpleConnection::batch_execute(
+                    &mut admin,
+                    &format!("CREATE DATABASE {name}"),
+                )
+                .expect("create test database");
+                let mut url = url::Url::parse(&base).expect("postgres URL");
+                url.set_path(&name);
+                Some(Self {
+                    url: url.to_string(),
+                    _dir: None,
+                })
+            }
+        }
+    }
+}
+
+#[allow(dead_code)] // not every test binary module uses every field
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub address: String,
+    pub client: reqwest::Client,
+    /// A valid token named "test".
+    pub token: String,
+    /// Kept so the database outlives the app.
+    _database: TestDatabase,
+    pub pool: store::DbPool,
+    pub config: Config,
+}
+
+/// Settings of the test site.
+pub fn test_settings(database_url: &str, port: u16) -> SettingsArgs {
+    SettingsArgs {
+        database_url: Some(database_url.to_owned()),
+        bind: Some(format!("127.0.0.1:{port}")),
+        site_title: Some("测试新闻网".into()),
+        site_url: Some("https://news.example.cn/".into()),
+        default_copyright: Some("© 2026 测试新闻网".into()),
+        config: Some("/nonexistent/syndic.toml".into()),
+        ..Default::default()
+    }
+}
+
+/// Starts the app on `db` with `settings` adjusted by `adjust`.
+pub async fn spawn_on(db: TestDatabase, adjust: impl FnOnce(&mut SettingsArgs)) -> TestApp {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
+    let port = listener.local_addr().expect("local address").port();
+    let mut settings = test_settings(&db.url, port);
+    settings.config = None;
+    adjust(&mut settings);
+    let config = Config::resolve(settings).expect("test configuration");
+    let state = startup::prepare(config.clone()).expect("start-up");
+    let token = generate_token();
+    {
+        let mut conn = state.pool.get().expect("connection");
+        store::create_token(&mut conn, "test", &hash_token(&token)).expect("token");
+    }
+    let pool = state.pool.clone();
+    let server = startup::run(listener, state).expect("server");
+    actix_web::rt::spawn(server);
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        token,
+        _database: db,
+        pool,
+        config,
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let db = TestDatabase::create(backend)?;
+    Some(spawn_on(db, |_| {}).await)
+}
+
+/// Runs a test body on SQLite (always) and PostgreSQL (when configured), as
+/// two tests named `…::sqlite` and `…::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(async fn $name:ident($app:ident: $app_type:ty) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($app: $app_type) $body
+
+            #[actix_web::test]
+            async fn sqlite() {
+                let app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await;
+                body(app.expect("sqlite app")).await;
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await {
+                    body(app).await;
+                }
+            }
+        }
+    )*};
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// A request with the test token.
+    pub fn authed(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(&self.token)
+    }
+
+    pub async fn send_json(&self, method: Method, path: &str, body: &Value) -> Response {
+        self.authed(method, path)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.send_json(Method::POST, path, body).await
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.authed(Method::GET, path)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn create_category(&self, slug: &str) -> Value {
+        let response = self
+            .post(
+                "/api/v1/categories",
+                &json!({"slug": slug, "name": format!("分类 {slug}"), "description": "测试分类"}),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "creating category {slug}");
+        response.json().await.expect("category JSON")
+    }
+
+    pub async fn create_article(&self, article: &Value) -> Value {
+        let response = self.post("/api/v1/articles", article).await;
+        assert_eq!(response.status(), 201, "creating {article}");
+        response.json().await.expect("article JSON")
+    }
+
+    /// Everything the write API can see, to check that a rejected write changed nothing.
+    pub async fn snapshot(&self) -> Value {
+        let categories: Value = self
+            .get("/api/v1/categories")
+            .await
+            .json()
+            .await
+            .expect("JSON");
+        let articles: Value = self
+            .get("/api/v1/articles?limit=100")
+            .await
+            .json()
+            .await
+            .expect("JSON");
+        json!({"categories": categories, "articles": articles})
+    }
+}
+
+/// A full article in category `category`, with text that must survive byte for byte.
+pub fn sample_article(category: &str, external_id: &str) -> Value {
+    json!({
+        "external_id": external_id,
+        "category": category,
+        "title": "广州无人机建设质量 🚀 עברית & <tag> \"quoted\"",
+        "summary": "推动高质量产业与稳定无人机融合发展。",
+        "content_html": "<p>正文第一段。</p><p>第二段 😀</p>",
+        "url": "https://news.example.cn/politics/20250601/0.html",
+        "author": "陆林娟",
+        "contributors": [{"name": "贾华", "role": "记者"}, {"name": "田静竹", "role": "摄影"}],
+        "source": {"name": "海西都市报", "url": "https://haixi-metro.example/2025/06/01/0.html", "feed_url": "https://haixi-metro.example/rss.xml"},
+        "copyright": "© 2025 海西都市报 版权所有",
+        "tags": ["大模型", "储能"],
+        "image": {"url": "https://img.example.cn/2025/06/0.jpg", "mime_type": "image/jpeg", "length": 771060},
+        "published_at": "2025-06-01T08:00:20+08:00",
+        "status": "published"
+    })
+}

@@ -1,0 +1,11 @@
+//! One integration-test binary: the real HTTP app on a random port against a
+//! real database, SQLite always and PostgreSQL when
+//! `SYNDIC_TEST_POSTGRES_URL` is set.
+
+mod helpers;
+
+mod articles;
+mod auth;
+mod batch;
+mod categories;
+mod cli;
