@@ -8,6 +8,9 @@
 //! commands live in `bulk`, demo content in `demo`.
 
 pub mod bulk;
+pub mod cache;
+pub mod changes;
+pub mod conditional;
 pub mod config;
 pub mod demo;
 pub mod domain;

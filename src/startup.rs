@@ -2,12 +2,14 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_web::dev::{Server, Service};
 use actix_web::middleware::Compress;
 use actix_web::{web, App, HttpServer};
 
+use crate::cache::ResponseCache;
+use crate::changes::ChangeWatcher;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::store::{self, DbPool};
@@ -17,7 +19,17 @@ use crate::{demo, routes};
 pub struct AppState {
     pub pool: DbPool,
     pub config: Arc<Config>,
+    /// Rendered responses, invalidated by scope.
+    pub cache: Arc<ResponseCache>,
+    /// Follows the change log into the cache.
+    pub watcher: Arc<ChangeWatcher>,
 }
+
+/// Bodies the response cache may hold, compressed forms included.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// How often the change log is read for writes made by other processes.
+const CHANGE_POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Start-up failed before the server could listen.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +40,10 @@ pub enum StartupError {
     Pool(#[from] r2d2::Error),
     #[error("migrations failed: {0}")]
     Migrate(Box<dyn std::error::Error + Send + Sync>),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("site settings could not be recorded: {0}")]
+    Settings(#[from] store::WriteError),
     #[error("demo content could not be created: {0}")]
     Demo(String),
 }
@@ -41,20 +57,45 @@ pub fn prepare(config: Config) -> Result<AppState, StartupError> {
     let pool = store::connect_pool(&config.database_url, POOL_SIZE)?;
     let mut conn = pool.get()?;
     store::run_migrations(&mut conn).map_err(StartupError::Migrate)?;
+    if store::record_site_fingerprint(&mut conn, &site_fingerprint(&config))? {
+        tracing::info!("site settings changed since the last start; every feed's Last-Modified moves");
+    }
     if config.demo && demo::fill_if_empty(&mut conn).map_err(StartupError::Demo)? {
         tracing::info!("demo content created");
     }
+    let watcher = ChangeWatcher::new(&mut conn)?;
     drop(conn);
     Ok(AppState {
         pool,
         config: Arc::new(config),
+        cache: Arc::new(ResponseCache::new(CACHE_BYTES)),
+        watcher: Arc::new(watcher),
     })
+}
+
+/// Everything in the configuration that shows in a response body; when it
+/// differs from the last start, that counts as a change to every feed.
+fn site_fingerprint(config: &Config) -> String {
+    let site = &config.site;
+    let hubs: Vec<&str> = config.websub_hubs.iter().map(|h| h.as_str()).collect();
+    let parts = serde_json::json!([
+        site.title,
+        site.url.as_str(),
+        site.language,
+        site.default_copyright,
+        config.base_url.as_str(),
+        hubs,
+        config.max_age,
+        config.default_items,
+    ]);
+    parts.to_string()
 }
 
 /// Serves `state` on `listener` until shut down (SIGINT/SIGTERM finish the
 /// requests in flight first).
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let state = web::Data::new(state);
+    actix_web::rt::spawn(follow_changes(state.clone()));
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -88,4 +129,22 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// Reads the change log once a second, so writes made by other processes
+/// (an import, another node) reach this node's cache within a second.
+async fn follow_changes(state: web::Data<AppState>) {
+    let mut interval = actix_web::rt::time::interval(CHANGE_POLL_INTERVAL);
+    loop {
+        interval.tick().await;
+        let polled = state.clone();
+        let result = web::block(move || -> Result<(), String> {
+            let mut conn = polled.pool.get().map_err(|e| e.to_string())?;
+            polled.watcher.sync(&mut conn, &polled.cache).map_err(|e| e.to_string())
+        })
+        .await;
+        if let Ok(Err(error)) = result {
+            tracing::warn!(%error, "reading the change log failed");
+        }
+    }
 }

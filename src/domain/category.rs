@@ -24,6 +24,9 @@ pub struct Category {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The slug of the site-wide feeds (`/feeds/all.rss`), which no category may take.
+pub const RESERVED_SLUG: &str = "all";
+
 /// Longest category name, in characters.
 const MAX_NAME_CHARS: usize = 200;
 
@@ -35,7 +38,13 @@ impl CategoryFields {
         let Some(mut input) = FieldReader::new(value, "", &mut errors) else {
             return Err(errors);
         };
-        let slug = input.optional_parsed("slug", Slug::parse);
+        let slug = input.optional_parsed("slug", |raw| {
+            if raw == RESERVED_SLUG {
+                Err(format!("{RESERVED_SLUG:?} is reserved for the site-wide feeds"))
+            } else {
+                Slug::parse(raw)
+            }
+        });
         let name = input.required_parsed("name", |raw| {
             if raw.trim().is_empty() {
                 Err("must not be blank".to_owned())

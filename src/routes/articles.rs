@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::auth::Writer;
 use super::body::{read_json, Accepts};
-use super::with_db;
+use super::{with_db, write_db};
 use crate::domain::{merge_patch, Article, ArticleStatus, FieldError, NewArticle, Slug};
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -46,7 +46,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let body = read_json(&req, payload, Accepts::Json, state.config.max_article_bytes).await?;
     let new = NewArticle::from_json(&body).map_err(ApiError::Validation)?;
-    let article = with_db(&state, move |conn| Ok(store::insert_article(conn, &new)?)).await?;
+    let article = write_db(&state, move |conn| Ok(store::insert_article(conn, &new)?)).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, location(&state, &article)))
         .json(article.to_json()))
@@ -101,7 +101,7 @@ pub async fn patch(
             "a merge patch for an article must be a JSON object",
         ));
     }
-    let updated = with_db(&state, move |conn| {
+    let updated = write_db(&state, move |conn| {
         Ok(store::update_article(conn, id, |existing| {
             let mut document = existing.to_json();
             merge_patch(&mut document, &patch);
@@ -119,7 +119,7 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    if with_db(&state, move |conn| Ok(store::delete_article(conn, id)?)).await? {
+    if write_db(&state, move |conn| Ok(store::delete_article(conn, id)?)).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(article_not_found(id))
@@ -152,7 +152,7 @@ pub async fn upsert(
     }
     let new = NewArticle::from_json(&body).map_err(ApiError::Validation)?;
     let (article, outcome) =
-        with_db(&state, move |conn| Ok(store::upsert_article(conn, &new)?)).await?;
+        write_db(&state, move |conn| Ok(store::upsert_article(conn, &new)?)).await?;
     let mut response = match outcome {
         Upserted::Created => HttpResponse::Created(),
         Upserted::Updated => HttpResponse::Ok(),
@@ -171,7 +171,7 @@ pub async fn batch(
 ) -> Result<HttpResponse, ApiError> {
     let body = read_json(&req, payload, Accepts::Json, state.config.max_batch_bytes).await?;
     let articles = parse_batch(&body).map_err(ApiError::Validation)?;
-    let outcomes = with_db(&state, move |conn| {
+    let outcomes = write_db(&state, move |conn| {
         Ok(store::upsert_articles(conn, &articles)?)
     })
     .await?;

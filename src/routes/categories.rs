@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::auth::Writer;
 use super::body::{read_json, Accepts};
-use super::with_db;
+use super::{with_db, write_db};
 use crate::domain::{Category, CategoryFields, Slug};
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -50,7 +50,7 @@ pub async fn create(
     let body = read_json(&req, payload, Accepts::Json, state.config.max_article_bytes).await?;
     let (slug, fields) = CategoryFields::from_json(&body).map_err(ApiError::Validation)?;
     let slug = slug.ok_or_else(|| ApiError::validation("slug", "is required"))?;
-    let category = with_db(&state, move |conn| {
+    let category = write_db(&state, move |conn| {
         Ok(store::create_category(conn, &slug, &fields)?)
     })
     .await?;
@@ -79,7 +79,7 @@ pub async fn replace(
             "differs from the slug in the URL; slugs cannot be renamed",
         ));
     }
-    let updated = with_db(&state, {
+    let updated = write_db(&state, {
         let slug = slug.clone();
         move |conn| Ok(store::update_category(conn, &slug, &fields)?)
     })
@@ -94,7 +94,7 @@ pub async fn delete(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = path_slug(&slug)?;
-    let deleted = with_db(&state, {
+    let deleted = write_db(&state, {
         let slug = slug.clone();
         move |conn| Ok(store::delete_category(conn, &slug)?)
     })

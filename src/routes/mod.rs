@@ -3,7 +3,9 @@
 mod articles;
 mod auth;
 mod body;
+mod cacheable;
 mod categories;
+mod feeds;
 mod health;
 
 use actix_web::{web, HttpResponse};
@@ -16,6 +18,11 @@ use crate::store::DbConnection;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz").route(web::get().to(health::live)))
         .service(resource("/readyz").route(web::get().to(health::ready)))
+        .service(
+            resource("/feeds/{feed}")
+                .route(web::get().to(feeds::show))
+                .route(web::head().to(feeds::show)),
+        )
         .service(
             resource("/api/v1/categories")
                 .route(web::get().to(categories::list))
@@ -69,6 +76,26 @@ where
     web::block(move || {
         let mut conn = pool.get()?;
         query(&mut conn)
+    })
+    .await?
+}
+
+/// Like `with_db` for writes: afterwards the change log is read so this
+/// process's cached responses for the touched scopes are dropped at once.
+pub(crate) async fn write_db<T, F>(state: &web::Data<AppState>, write: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+{
+    let state = state.clone();
+    web::block(move || {
+        let mut conn = state.pool.get()?;
+        let result = write(&mut conn);
+        if let Err(error) = state.watcher.sync(&mut conn, &state.cache) {
+            tracing::warn!(%error, "reading the change log failed; dropping every cached response");
+            state.cache.invalidate_all();
+        }
+        result
     })
     .await?
 }

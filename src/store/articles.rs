@@ -471,3 +471,52 @@ pub fn list_live_articles(
         .map(into_article)
         .collect()
 }
+
+fn live_in_scope(
+    scope: FeedScope,
+    now: DateTime<Utc>,
+) -> articles::BoxedQuery<'static, <DbConnection as diesel::Connection>::Backend> {
+    let mut query = articles::table
+        .filter(articles::status.eq(ArticleStatus::Published.as_str()))
+        .filter(articles::published_at.le(now.naive_utc()))
+        .into_boxed();
+    if let FeedScope::Category(id) = scope {
+        query = query.filter(articles::category_id.eq(id));
+    }
+    query
+}
+
+/// How many articles of `scope` are live at `now` (for the last page link).
+pub fn count_live_articles(conn: &mut DbConnection, scope: FeedScope, now: DateTime<Utc>) -> QueryResult<i64> {
+    live_in_scope(scope, now).count().get_result(conn)
+}
+
+/// The newest publication time among live articles of `scope`: a scheduled
+/// article changes its feeds at that time, with no write to record it.
+pub fn newest_live_published_at(
+    conn: &mut DbConnection,
+    scope: FeedScope,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    let newest = live_in_scope(scope, now)
+        .select(diesel::dsl::max(articles::published_at))
+        .first::<Option<NaiveDateTime>>(conn)?;
+    Ok(newest.map(|t| t.and_utc()))
+}
+
+/// When the next scheduled article of `scope` goes live, if any.
+pub fn next_scheduled_at(
+    conn: &mut DbConnection,
+    scope: FeedScope,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    let mut query = articles::table
+        .filter(articles::status.eq(ArticleStatus::Published.as_str()))
+        .filter(articles::published_at.gt(now.naive_utc()))
+        .select(diesel::dsl::min(articles::published_at))
+        .into_boxed();
+    if let FeedScope::Category(id) = scope {
+        query = query.filter(articles::category_id.eq(id));
+    }
+    Ok(query.first::<Option<NaiveDateTime>>(conn)?.map(|t| t.and_utc()))
+}

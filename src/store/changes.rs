@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use diesel::dsl::max;
 use diesel::prelude::*;
 
-use super::schema::changes;
-use super::{DbConnection, FeedScope};
+use super::schema::{changes, service_state};
+use super::{write_transaction, DbConnection, FeedScope, WriteError};
 
 /// Records that the given categories changed at `now` (`None`: every feed).
 pub(super) fn log_changes(
@@ -58,4 +58,45 @@ pub fn last_change_sequence(conn: &mut DbConnection) -> QueryResult<i64> {
         .select(max(changes::id))
         .first::<Option<i64>>(conn)?
         .unwrap_or(0))
+}
+
+/// What changed after sequence number `after`: the newest sequence number,
+/// and the categories touched (`None`: a change affecting every feed).
+pub fn changes_since(conn: &mut DbConnection, after: i64) -> QueryResult<(i64, Vec<Option<i64>>)> {
+    let rows = changes::table
+        .filter(changes::id.gt(after))
+        .select((changes::id, changes::category_id))
+        .order(changes::id)
+        .load::<(i64, Option<i64>)>(conn)?;
+    let newest = rows.last().map_or(after, |(id, _)| *id);
+    let touched: BTreeSet<Option<i64>> = rows.into_iter().map(|(_, category)| category).collect();
+    Ok((newest, touched.into_iter().collect()))
+}
+
+/// Name of the `service_state` row holding the site settings' fingerprint.
+const SITE_FINGERPRINT: &str = "site_fingerprint";
+
+/// Stores the fingerprint of the site settings; when it differs from the one
+/// stored, records a change to every feed. Returns whether it differed.
+pub fn record_site_fingerprint(conn: &mut DbConnection, fingerprint: &str) -> Result<bool, WriteError> {
+    write_transaction(conn, |conn, now| {
+        let stored = service_state::table
+            .filter(service_state::name.eq(SITE_FINGERPRINT))
+            .select(service_state::value)
+            .first::<String>(conn)
+            .optional()?;
+        if stored.as_deref() == Some(fingerprint) {
+            return Ok(false);
+        }
+        diesel::delete(service_state::table.filter(service_state::name.eq(SITE_FINGERPRINT))).execute(conn)?;
+        diesel::insert_into(service_state::table)
+            .values((
+                service_state::name.eq(SITE_FINGERPRINT),
+                service_state::value.eq(fingerprint),
+                service_state::changed_at.eq(now.naive_utc()),
+            ))
+            .execute(conn)?;
+        log_changes(conn, [None], now)?;
+        Ok(true)
+    })
 }
