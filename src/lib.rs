@@ -1,2 +1,3 @@
 pub mod domain;
+pub mod render;
 pub mod store;
