@@ -2,8 +2,11 @@
 //!
 //! A request flows through `routes` (thin handlers: parse, call, respond),
 //! which validate input into `domain` values, read and write through `store`
-//! (every Diesel query, off the event loop), and answer errors through
-//! `error` as problem+json. `startup` wires the routes to a listener;
+//! (every Diesel query, off the event loop), turn domain values into feed
+//! bytes with `render` (pure), and answer errors through `error` as
+//! problem+json. Feed responses are kept in `cache`, decided by
+//! `conditional` (`304` or `200`), and invalidated by `changes`, which
+//! follows the change log. `startup` wires the routes to a listener;
 //! `config` is parsed once in `main` and passed down. The CLI's bulk
 //! commands live in `bulk`, demo content in `demo`.
 
@@ -15,6 +18,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod render;
 pub mod routes;
 pub mod startup;
 pub mod store;

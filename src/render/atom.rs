@@ -1,0 +1,156 @@
+//! Atom 1.0 (RFC 4287), with RFC 5005 paging links and a WebSub hub link.
+
+use atom_syndication::{
+    Category, Content, Entry, Generator, Link, Person, Source, Text, WriteConfig,
+};
+
+use super::{
+    article_id, article_url, category_of, contributor_label, effective_copyright, feed_copyright,
+    feed_description, feed_id, feed_title, item_terms, outlet_url, xml_text, Feed, GENERATOR,
+};
+use crate::domain::Article;
+
+const ATOM_TYPE: &str = "application/atom+xml";
+
+pub(super) fn render(feed: &Feed<'_>) -> Vec<u8> {
+    let site = feed.site;
+    let document = atom_syndication::Feed {
+        title: Text::plain(xml_text(&feed_title(feed))),
+        id: xml_text(&feed_id(feed)),
+        updated: feed.updated.fixed_offset(),
+        authors: vec![Person {
+            name: xml_text(&site.title),
+            uri: Some(xml_text(site.url.as_str())),
+            ..Person::default()
+        }],
+        generator: Some(Generator {
+            value: GENERATOR.to_owned(),
+            ..Generator::default()
+        }),
+        links: feed_links(feed),
+        rights: feed_copyright(feed).map(|c| Text::plain(xml_text(c))),
+        subtitle: Some(Text::plain(xml_text(feed_description(feed)))),
+        entries: feed
+            .items
+            .iter()
+            .map(|article| entry(feed, article))
+            .collect(),
+        lang: Some(xml_text(&site.language)),
+        ..atom_syndication::Feed::default()
+    };
+    let mut out = Vec::new();
+    let config = WriteConfig {
+        write_document_declaration: true,
+        indent_size: Some(2),
+    };
+    // Writing to a Vec cannot fail; if the crate ever reports an error, what
+    // was written so far is all there is to return.
+    let _ = document.write_with_config(&mut out, config);
+    out
+}
+
+fn link(rel: &str, href: &str, mime_type: Option<&str>) -> Link {
+    Link {
+        rel: rel.to_owned(),
+        href: xml_text(href),
+        mime_type: mime_type.map(str::to_owned),
+        ..Link::default()
+    }
+}
+
+/// self, alternate, hubs, then RFC 5005 paging.
+fn feed_links(feed: &Feed<'_>) -> Vec<Link> {
+    let links = &feed.links;
+    let mut out = vec![
+        link("self", &links.self_url, Some(ATOM_TYPE)),
+        link("alternate", &links.alternate, Some("text/html")),
+    ];
+    out.extend(feed.hubs.iter().map(|hub| link("hub", hub, None)));
+    out.push(link("first", &links.first, Some(ATOM_TYPE)));
+    out.push(link("last", &links.last, Some(ATOM_TYPE)));
+    if let Some(next) = &links.next {
+        out.push(link("next", next, Some(ATOM_TYPE)));
+    }
+    if let Some(previous) = &links.previous {
+        out.push(link("previous", previous, Some(ATOM_TYPE)));
+    }
+    out
+}
+
+fn entry(feed: &Feed<'_>, article: &Article) -> Entry {
+    let fields = &article.fields;
+    let category = category_of(feed, article);
+    // Atom requires an author on every entry (or on the feed); the site
+    // stands in when the article names none.
+    let author = fields.author.as_deref().unwrap_or(&feed.site.title);
+
+    let mut links = vec![link(
+        "alternate",
+        &article_url(feed.site, article),
+        Some("text/html"),
+    )];
+    if let Some(source) = &fields.source {
+        links.push(link("via", source.url.as_str(), None));
+    }
+    if let Some(image) = &fields.image {
+        let mut enclosure = link(
+            "enclosure",
+            image.url.as_str(),
+            Some(&xml_text(&image.mime_type)),
+        );
+        enclosure.length = image.length.map(|n| n.to_string());
+        links.push(enclosure);
+    }
+
+    Entry {
+        title: Text::plain(xml_text(fields.title.as_str())),
+        id: article_id(feed.site, article),
+        updated: article.updated_at.fixed_offset(),
+        authors: vec![person(author)],
+        categories: item_terms(category, article)
+            .into_iter()
+            .map(|term| Category {
+                term: xml_text(term),
+                ..Category::default()
+            })
+            .collect(),
+        contributors: fields
+            .contributors
+            .iter()
+            .map(|c| person(&contributor_label(c)))
+            .collect(),
+        links,
+        published: Some(article.published_at.fixed_offset()),
+        rights: effective_copyright(feed.site, category, article).map(|c| Text::plain(xml_text(c))),
+        source: fields.source.as_ref().map(|source| {
+            let outlet = xml_text(&outlet_url(source));
+            let mut links = vec![link("alternate", &source.url.origin(), None)];
+            if source.feed_url.is_some() {
+                links.push(link("self", &outlet, None));
+            }
+            Source {
+                title: Text::plain(xml_text(&source.name)),
+                id: outlet,
+                // The outlet's feed is not read; the article's publication is
+                // the newest change of it that syndic knows of.
+                updated: article.published_at.fixed_offset(),
+                links,
+                ..Source::default()
+            }
+        }),
+        summary: fields.summary.as_deref().map(|s| Text::html(xml_text(s))),
+        content: fields.content_html.as_deref().map(|html| Content {
+            value: Some(xml_text(html)),
+            content_type: Some("html".to_owned()),
+            ..Content::default()
+        }),
+        ..Entry::default()
+    }
+}
+
+fn person(name: &str) -> Person {
+    Person {
+        name: xml_text(name),
+        ..Person::default()
+    }
+}

@@ -1,0 +1,224 @@
+//! Pure rendering: domain values → feed bytes (RSS 2.0, Atom 1.0, JSON Feed
+//! 1.1). No database, no HTTP, no clock: the same [`Feed`] always gives the
+//! same bytes, so ETags computed from them agree across restarts and nodes.
+//!
+//! Escaping is left to the `rss` and `atom_syndication` crates; what they
+//! cannot do is drop the characters XML 1.0 forbids, so every text that goes
+//! into XML passes [`xml_safe`] first. JSON output keeps text byte for byte.
+
+mod atom;
+mod json_feed;
+mod rss;
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Article, Category, Contributor, SiteSettings, Source};
+
+/// Everything one feed document shows.
+#[derive(Debug, Clone)]
+pub struct Feed<'a> {
+    /// The publishing site.
+    pub site: &'a SiteSettings,
+    /// The category of a per-category feed; None for the site-wide feed.
+    pub category: Option<&'a Category>,
+    /// Every category, to find each item's category name and copyright (look up by slug).
+    pub categories: &'a [Category],
+    /// Items, already ordered newest first.
+    pub items: &'a [Article],
+    /// The feed's own links.
+    pub links: FeedLinks,
+    /// WebSub hub URLs (may be empty).
+    pub hubs: &'a [String],
+    /// Newest change affecting this feed (NOT the clock): RSS lastBuildDate, Atom <updated>.
+    pub updated: DateTime<Utc>,
+    /// RSS <ttl>, minutes.
+    pub ttl_minutes: u32,
+}
+
+/// The URLs a feed document points to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedLinks {
+    /// The URL requested, query included: rss atom:link rel=self, Atom link rel=self, JSON Feed feed_url.
+    pub self_url: String,
+    /// The HTML page: RSS <link>, Atom rel=alternate, JSON Feed home_page_url.
+    pub alternate: String,
+    /// RFC 5005 paging: the first page (RSS atom:link / Atom link rel=first).
+    pub first: String,
+    /// RFC 5005 paging: the last page (rel=last).
+    pub last: String,
+    /// RFC 5005 paging: the next (older) page, if any (rel=next; JSON Feed next_url).
+    pub next: Option<String>,
+    /// RFC 5005 paging: the previous (newer) page, if any (rel=previous).
+    pub previous: Option<String>,
+}
+
+/// Renders the feed as RSS 2.0 (with the atom, content and dc namespaces).
+pub fn rss(feed: &Feed<'_>) -> Vec<u8> {
+    rss::render(feed)
+}
+
+/// Renders the feed as Atom 1.0.
+pub fn atom(feed: &Feed<'_>) -> Vec<u8> {
+    atom::render(feed)
+}
+
+/// Renders the feed as JSON Feed 1.1 with the `_syndic` extension.
+pub fn json_feed(feed: &Feed<'_>) -> Vec<u8> {
+    json_feed::render(feed)
+}
+
+/// Text with the characters XML 1.0 forbids removed (borrowed when nothing to drop).
+///
+/// Kept: tab, line feed, carriage return and everything in XML 1.0's `Char`
+/// production; dropped: the other C0 controls, U+FFFE and U+FFFF (surrogates
+/// cannot occur in a Rust string).
+pub fn xml_safe(text: &str) -> Cow<'_, str> {
+    if has_forbidden_char(text) {
+        Cow::Owned(text.chars().filter(|&c| is_xml_char(c)).collect())
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// The article's page: its `url`, else site.url joined with `articles/{id}`.
+pub fn article_url(site: &SiteSettings, article: &Article) -> String {
+    match &article.fields.url {
+        Some(url) => url.as_str().to_owned(),
+        None => site
+            .url
+            .join(&format!("articles/{}", article.id))
+            .as_str()
+            .to_owned(),
+    }
+}
+
+/// Article copyright, else its category's, else site default_copyright.
+///
+/// Blank strings count as absent, so a blank override never hides the next one.
+pub fn effective_copyright<'a>(
+    site: &'a SiteSettings,
+    category: Option<&'a Category>,
+    article: &'a Article,
+) -> Option<&'a str> {
+    non_blank(article.fields.copyright.as_deref())
+        .or_else(|| non_blank(category.and_then(|c| c.fields.copyright.as_deref())))
+        .or_else(|| non_blank(site.default_copyright.as_deref()))
+}
+
+/// The year in every `tag:` URI minted by syndic. It is part of the ids, so
+/// it must never change.
+const TAG_YEAR: &str = "2026";
+
+/// The generator named in RSS and Atom.
+const GENERATOR: &str = "syndic";
+
+/// Bytes [`xml_safe`] would have to drop: C0 controls other than tab, LF and
+/// CR (one byte each in UTF-8), and U+FFFE / U+FFFF (EF BF BE / EF BF BF).
+fn has_forbidden_char(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| match b {
+        0x00..=0x08 | 0x0B | 0x0C | 0x0E..=0x1F => true,
+        0xEF => bytes.get(i + 1) == Some(&0xBF) && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)),
+        _ => false,
+    })
+}
+
+/// XML 1.0 `Char`: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
+fn is_xml_char(c: char) -> bool {
+    matches!(c,
+        '\t' | '\n' | '\r'
+        | '\u{20}'..='\u{D7FF}'
+        | '\u{E000}'..='\u{FFFD}'
+        | '\u{10000}'..='\u{10FFFF}')
+}
+
+/// [`xml_safe`] as an owned string, for the crates' owned fields.
+fn xml_text(text: &str) -> String {
+    xml_safe(text).into_owned()
+}
+
+fn non_blank(text: Option<&str>) -> Option<&str> {
+    text.filter(|t| !t.trim().is_empty())
+}
+
+/// The stable id of an article: RSS guid, Atom entry id and JSON Feed item id.
+/// It comes from the site's host and the article's id only, so editing the
+/// article never changes it.
+fn article_id(site: &SiteSettings, article: &Article) -> String {
+    format!("tag:{},{TAG_YEAR}:article:{}", site.url.host(), article.id)
+}
+
+/// The stable id of a feed (Atom feed id): `…:feed:all` or `…:feed:{slug}`.
+fn feed_id(feed: &Feed<'_>) -> String {
+    let scope = feed.category.map_or("all", |c| c.slug.as_str());
+    format!("tag:{},{TAG_YEAR}:feed:{scope}", feed.site.url.host())
+}
+
+/// "{category name} - {site title}" for a category feed, the site title otherwise.
+fn feed_title(feed: &Feed<'_>) -> String {
+    match feed.category {
+        Some(category) => format!("{} - {}", category.fields.name, feed.site.title),
+        None => feed.site.title.clone(),
+    }
+}
+
+/// The category's description when it has one, else the site title.
+fn feed_description<'a>(feed: &Feed<'a>) -> &'a str {
+    feed.category
+        .and_then(|c| non_blank(Some(c.fields.description.as_str())))
+        .unwrap_or(&feed.site.title)
+}
+
+/// The category's copyright for a category feed, else the site default.
+fn feed_copyright<'a>(feed: &Feed<'a>) -> Option<&'a str> {
+    non_blank(feed.category.and_then(|c| c.fields.copyright.as_deref()))
+        .or_else(|| non_blank(feed.site.default_copyright.as_deref()))
+}
+
+/// The category an article belongs to, looked up by slug.
+fn category_of<'a>(feed: &Feed<'a>, article: &Article) -> Option<&'a Category> {
+    let slug = &article.fields.category;
+    feed.category
+        .filter(|c| &c.slug == slug)
+        .or_else(|| feed.categories.iter().find(|c| &c.slug == slug))
+}
+
+/// The name of the article's category, or its slug when the category is unknown.
+fn category_name<'a>(category: Option<&'a Category>, article: &'a Article) -> &'a str {
+    category.map_or(article.fields.category.as_str(), |c| c.fields.name.as_str())
+}
+
+/// The item's categories: its category's name, then its tags, without repeats.
+fn item_terms<'a>(category: Option<&'a Category>, article: &'a Article) -> Vec<&'a str> {
+    let mut terms = vec![category_name(category, article)];
+    for tag in &article.fields.tags {
+        if !terms.contains(&tag.as_str()) {
+            terms.push(tag);
+        }
+    }
+    terms
+}
+
+/// Where the outlet lives: its own feed when known, else the origin of the
+/// original article's URL (RSS `<source url>`, Atom source id).
+fn outlet_url(source: &Source) -> String {
+    match &source.feed_url {
+        Some(feed_url) => feed_url.as_str().to_owned(),
+        None => source.url.origin(),
+    }
+}
+
+/// A contributor as one line of text: "name (role)", or "name" without a role.
+fn contributor_label(contributor: &Contributor) -> String {
+    match non_blank(contributor.role.as_deref()) {
+        Some(role) => format!("{} ({role})", contributor.name),
+        None => contributor.name.clone(),
+    }
+}
+
+#[cfg(test)]
+mod fixtures;
+#[cfg(test)]
+mod tests;

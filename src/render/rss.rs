@@ -1,0 +1,117 @@
+//! RSS 2.0 with the atom (links), content (`content:encoded`) and Dublin Core
+//! (`dc:creator`, `dc:contributor`, `dc:rights`) namespaces.
+
+use ::rss::extension::atom::{AtomExtension, Link};
+use ::rss::extension::dublincore::DublinCoreExtension;
+use ::rss::{Category, Channel, Enclosure, Guid, Item, Source};
+
+use super::{
+    article_id, article_url, category_of, contributor_label, effective_copyright, feed_copyright,
+    feed_description, feed_title, item_terms, outlet_url, xml_text, Feed, GENERATOR,
+};
+use crate::domain::Article;
+
+const RSS_TYPE: &str = "application/rss+xml";
+
+pub(super) fn render(feed: &Feed<'_>) -> Vec<u8> {
+    let channel = Channel {
+        title: xml_text(&feed_title(feed)),
+        link: xml_text(&feed.links.alternate),
+        description: xml_text(feed_description(feed)),
+        language: Some(xml_text(&feed.site.language)),
+        copyright: feed_copyright(feed).map(xml_text),
+        last_build_date: Some(feed.updated.to_rfc2822()),
+        generator: Some(GENERATOR.to_owned()),
+        ttl: Some(feed.ttl_minutes.to_string()),
+        atom_ext: Some(AtomExtension {
+            links: channel_links(feed),
+        }),
+        items: feed
+            .items
+            .iter()
+            .map(|article| item(feed, article))
+            .collect(),
+        ..Channel::default()
+    };
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail; if the crate ever reports an error, what
+    // was written so far is all there is to return.
+    let _ = channel.pretty_write_to(&mut out, b' ', 2);
+    out
+}
+
+fn link(rel: &str, href: &str, mime_type: Option<&str>) -> Link {
+    Link {
+        rel: rel.to_owned(),
+        href: xml_text(href),
+        mime_type: mime_type.map(str::to_owned),
+        ..Link::default()
+    }
+}
+
+/// `atom:link` self, hubs, then RFC 5005 paging.
+fn channel_links(feed: &Feed<'_>) -> Vec<Link> {
+    let links = &feed.links;
+    let mut out = vec![link("self", &links.self_url, Some(RSS_TYPE))];
+    out.extend(feed.hubs.iter().map(|hub| link("hub", hub, None)));
+    out.push(link("first", &links.first, Some(RSS_TYPE)));
+    out.push(link("last", &links.last, Some(RSS_TYPE)));
+    if let Some(next) = &links.next {
+        out.push(link("next", next, Some(RSS_TYPE)));
+    }
+    if let Some(previous) = &links.previous {
+        out.push(link("previous", previous, Some(RSS_TYPE)));
+    }
+    out
+}
+
+fn item(feed: &Feed<'_>, article: &Article) -> Item {
+    let fields = &article.fields;
+    let category = category_of(feed, article);
+    let dublin_core = DublinCoreExtension {
+        creators: fields.author.iter().map(|a| xml_text(a)).collect(),
+        contributors: fields
+            .contributors
+            .iter()
+            .map(|c| xml_text(&contributor_label(c)))
+            .collect(),
+        rights: effective_copyright(feed.site, category, article)
+            .map(xml_text)
+            .into_iter()
+            .collect(),
+        ..DublinCoreExtension::default()
+    };
+    Item {
+        title: Some(xml_text(fields.title.as_str())),
+        link: Some(xml_text(&article_url(feed.site, article))),
+        description: fields.summary.as_deref().map(xml_text),
+        categories: item_terms(category, article)
+            .into_iter()
+            .map(|name| Category {
+                name: xml_text(name),
+                domain: None,
+            })
+            .collect(),
+        enclosure: fields.image.as_ref().map(|image| Enclosure {
+            url: xml_text(image.url.as_str()),
+            // RSS requires a length; 0 is the convention for "unknown".
+            length: image.length.unwrap_or(0).to_string(),
+            mime_type: xml_text(&image.mime_type),
+        }),
+        guid: Some(Guid {
+            value: article_id(feed.site, article),
+            permalink: false,
+        }),
+        pub_date: Some(article.published_at.to_rfc2822()),
+        source: fields.source.as_ref().map(|source| Source {
+            url: xml_text(&outlet_url(source)),
+            title: Some(xml_text(&source.name)),
+        }),
+        content: fields.content_html.as_deref().map(xml_text),
+        atom_ext: fields.source.as_ref().map(|source| AtomExtension {
+            links: vec![link("via", source.url.as_str(), None)],
+        }),
+        dublin_core_ext: Some(dublin_core).filter(|dc| dc != &DublinCoreExtension::default()),
+        ..Item::default()
+    }
+}
