@@ -28,8 +28,6 @@ pub enum FeedFormat {
 }
 
 impl FeedFormat {
-    pub const ALL: [Self; 3] = [Self::Rss, Self::Atom, Self::Json];
-
     fn from_extension(extension: &str) -> Option<Self> {
         match extension {
             "rss" => Some(Self::Rss),
