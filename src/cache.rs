@@ -127,11 +127,10 @@ impl Rendered {
         }
     }
 
-    /// Bytes held, compressed forms included.
-    fn size(&self) -> usize {
-        self.body.len()
-            + self.gzip.get().map_or(0, Bytes::len)
-            + self.brotli.get().map_or(0, Bytes::len)
+    /// Bytes charged against the cache bound: the body, and as much again
+    /// for its compressed forms, which are made later and are smaller.
+    fn charge(&self) -> usize {
+        2 * self.body.len()
     }
 }
 
@@ -157,6 +156,8 @@ pub type Version = (u64, u64);
 
 struct Entry {
     rendered: Arc<Rendered>,
+    /// What `put` added to `used_bytes` for this entry.
+    charge: usize,
     version: Version,
     last_used: AtomicU64,
 }
@@ -175,8 +176,6 @@ pub struct ResponseCache {
     max_bytes: usize,
     used_bytes: AtomicUsize,
     clock: AtomicU64,
-    hits: AtomicU64,
-    misses: AtomicU64,
 }
 
 impl ResponseCache {
@@ -191,8 +190,6 @@ impl ResponseCache {
             max_bytes,
             used_bytes: AtomicUsize::new(0),
             clock: AtomicU64::new(0),
-            hits: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
         }
     }
 
@@ -216,28 +213,33 @@ impl ResponseCache {
         let current = self.version(scope);
         let found = self.entries.read().ok().and_then(|entries| {
             let entry = entries.get(key)?;
-            let fresh = entry.version == current && entry.rendered.valid_until.is_none_or(|t| now < t);
+            let fresh =
+                entry.version == current && entry.rendered.valid_until.is_none_or(|t| now < t);
             fresh.then(|| {
-                entry.last_used.store(self.clock.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+                entry.last_used.store(
+                    self.clock.fetch_add(1, Ordering::Relaxed),
+                    Ordering::Relaxed,
+                );
                 entry.rendered.clone()
             })
         });
-        let counter = if found.is_some() { &self.hits } else { &self.misses };
-        counter.fetch_add(1, Ordering::Relaxed);
         found
     }
 
     /// Stores what was rendered from `scope` at `version`.
     pub fn put(&self, key: String, version: Version, rendered: Arc<Rendered>) {
-        let Ok(mut entries) = self.entries.write() else { return };
-        let size = rendered.size();
+        let Ok(mut entries) = self.entries.write() else {
+            return;
+        };
+        let size = rendered.charge();
         let entry = Entry {
             rendered,
+            charge: size,
             version,
             last_used: AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed)),
         };
         if let Some(old) = entries.insert(key, entry) {
-            self.used_bytes.fetch_sub(old.rendered.size(), Ordering::Relaxed);
+            self.used_bytes.fetch_sub(old.charge, Ordering::Relaxed);
         }
         let used = self.used_bytes.fetch_add(size, Ordering::Relaxed) + size;
         if used > self.max_bytes {
@@ -259,7 +261,7 @@ impl ResponseCache {
                 break;
             }
             if let Some(old) = entries.remove(&key) {
-                self.used_bytes.fetch_sub(old.rendered.size(), Ordering::Relaxed);
+                self.used_bytes.fetch_sub(old.charge, Ordering::Relaxed);
             }
         }
     }
@@ -303,11 +305,6 @@ impl ResponseCache {
         self.invalidate(&[None]);
     }
 
-    /// (hits, misses) since start.
-    pub fn hit_counts(&self) -> (u64, u64) {
-        (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
-    }
-
     /// Bytes held now.
     pub fn used_bytes(&self) -> usize {
         self.used_bytes.load(Ordering::Relaxed)
@@ -319,20 +316,32 @@ mod tests {
     use super::*;
 
     fn rendered(body: &str) -> Arc<Rendered> {
-        Arc::new(Rendered::new("text/plain", body.as_bytes().to_vec(), Utc::now(), None))
+        Arc::new(Rendered::new(
+            "text/plain",
+            body.as_bytes().to_vec(),
+            Utc::now(),
+            None,
+        ))
     }
 
     #[test]
     fn a_write_to_one_category_leaves_the_others_cached() {
         let cache = ResponseCache::new(1 << 20);
         let now = Utc::now();
-        for (key, scope) in [("a", Scope::Category(1)), ("b", Scope::Category(2)), ("all", Scope::Site)] {
+        for (key, scope) in [
+            ("a", Scope::Category(1)),
+            ("b", Scope::Category(2)),
+            ("all", Scope::Site),
+        ] {
             cache.put(key.into(), cache.version(scope), rendered(key));
         }
         cache.invalidate(&[Some(1)]);
         assert!(cache.get("a", Scope::Category(1), now).is_none());
         assert!(cache.get("b", Scope::Category(2), now).is_some());
-        assert!(cache.get("all", Scope::Site, now).is_none(), "the site-wide feed holds every category");
+        assert!(
+            cache.get("all", Scope::Site, now).is_none(),
+            "the site-wide feed holds every category"
+        );
         cache.invalidate_all();
         assert!(cache.get("b", Scope::Category(2), now).is_none());
     }
@@ -350,12 +359,14 @@ mod tests {
 
     #[test]
     fn the_memory_bound_evicts_least_recently_used() {
-        let cache = ResponseCache::new(1000);
+        let cache = ResponseCache::new(2000);
         let now = Utc::now();
         for i in 0..20 {
-            cache.put(format!("k{i}"), cache.version(Scope::Site), rendered(&"x".repeat(100)));
+            let entry = rendered(&"x".repeat(100));
+            entry.encoded(Encoding::Gzip);
+            cache.put(format!("k{i}"), cache.version(Scope::Site), entry);
         }
-        assert!(cache.used_bytes() <= 1000);
+        assert!(cache.used_bytes() <= 2000);
         assert!(cache.get("k19", Scope::Site, now).is_some());
         assert!(cache.get("k0", Scope::Site, now).is_none());
     }

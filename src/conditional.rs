@@ -117,7 +117,9 @@ mod tests {
     use super::*;
 
     fn at(raw: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(raw).expect("time").with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(raw)
+            .expect("time")
+            .with_timezone(&Utc)
     }
 
     fn current() -> Validators {
@@ -138,26 +140,61 @@ mod tests {
         let cases: &[(Option<&str>, Option<&str>, Outcome, &str)] = &[
             (None, None, Stale, "no validators"),
             (Some("W/\"abc123\""), None, Fresh, "weak tag"),
-            (Some("\"abc123\""), None, Fresh, "strong form compares weakly"),
+            (
+                Some("\"abc123\""),
+                None,
+                Fresh,
+                "strong form compares weakly",
+            ),
             (Some("W/\"other\""), None, Stale, "other tag"),
-            (Some("W/\"x\", W/\"abc123\""), None, Fresh, "match in a list"),
-            (Some("\"x\",W/\"abc123\"  ,\"y\""), None, Fresh, "list without spaces"),
+            (
+                Some("W/\"x\", W/\"abc123\""),
+                None,
+                Fresh,
+                "match in a list",
+            ),
+            (
+                Some("\"x\",W/\"abc123\"  ,\"y\""),
+                None,
+                Fresh,
+                "list without spaces",
+            ),
             (Some("W/\"x\", \"y\""), None, Stale, "no match in a list"),
             (Some("*"), None, Fresh, "star matches any representation"),
             (Some(" * "), None, Fresh, "star with spaces"),
             (Some("abc123"), None, Stale, "unquoted is not a tag"),
             (Some("W/\"abc123"), None, Stale, "unterminated tag"),
             (Some(""), None, Stale, "empty If-None-Match"),
-            (Some("garbage, W/\"abc123\""), None, Fresh, "malformed member skipped"),
-            (Some("W/\"other\""), Some(imf), Stale, "If-None-Match wins over a matching date"),
-            (Some("W/\"abc123\""), Some(earlier), Fresh, "If-None-Match wins over an old date"),
+            (
+                Some("garbage, W/\"abc123\""),
+                None,
+                Fresh,
+                "malformed member skipped",
+            ),
+            (
+                Some("W/\"other\""),
+                Some(imf),
+                Stale,
+                "If-None-Match wins over a matching date",
+            ),
+            (
+                Some("W/\"abc123\""),
+                Some(earlier),
+                Fresh,
+                "If-None-Match wins over an old date",
+            ),
             (None, Some(imf), Fresh, "same second"),
             (None, Some(later), Fresh, "later date"),
             (None, Some(earlier), Stale, "earlier date"),
             (None, Some(rfc850), Fresh, "RFC 850 form"),
             (None, Some(asctime), Fresh, "asctime form"),
             (None, Some("yesterday"), Stale, "unparseable date ignored"),
-            (None, Some("Sun, 32 Nov 2026 10:00:00 GMT"), Stale, "invalid date ignored"),
+            (
+                None,
+                Some("Sun, 32 Nov 2026 10:00:00 GMT"),
+                Stale,
+                "invalid date ignored",
+            ),
             (None, Some(""), Stale, "empty date ignored"),
         ];
         for (if_none_match, if_modified_since, expected, why) in cases {
@@ -172,9 +209,18 @@ mod tests {
     #[test]
     fn last_modified_never_announces_the_open_second() {
         let now = at("2026-11-29T10:00:05.300Z");
-        assert_eq!(last_modified(at("2026-11-29T10:00:05.100Z"), now), at("2026-11-29T10:00:04Z"));
-        assert_eq!(last_modified(at("2026-11-29T10:00:04.900Z"), now), at("2026-11-29T10:00:04Z"));
-        assert_eq!(last_modified(at("2026-11-29T09:00:00.500Z"), now), at("2026-11-29T09:00:00Z"));
+        assert_eq!(
+            last_modified(at("2026-11-29T10:00:05.100Z"), now),
+            at("2026-11-29T10:00:04Z")
+        );
+        assert_eq!(
+            last_modified(at("2026-11-29T10:00:04.900Z"), now),
+            at("2026-11-29T10:00:04Z")
+        );
+        assert_eq!(
+            last_modified(at("2026-11-29T09:00:00.500Z"), now),
+            at("2026-11-29T09:00:00Z")
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod metrics;
 pub mod render;
 pub mod routes;
 pub mod startup;

@@ -12,6 +12,7 @@ use crate::cache::ResponseCache;
 use crate::changes::ChangeWatcher;
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::metrics::Metrics;
 use crate::store::{self, DbPool};
 use crate::{demo, routes};
 
@@ -23,6 +24,7 @@ pub struct AppState {
     pub cache: Arc<ResponseCache>,
     /// Follows the change log into the cache.
     pub watcher: Arc<ChangeWatcher>,
+    pub metrics: Arc<Metrics>,
 }
 
 /// Bodies the response cache may hold, compressed forms included.
@@ -40,6 +42,8 @@ pub enum StartupError {
     Pool(#[from] r2d2::Error),
     #[error("migrations failed: {0}")]
     Migrate(Box<dyn std::error::Error + Send + Sync>),
+    #[error("metrics could not be registered: {0}")]
+    Metrics(String),
     #[error("database error: {0}")]
     Query(#[from] diesel::result::Error),
     #[error("site settings could not be recorded: {0}")]
@@ -58,7 +62,9 @@ pub fn prepare(config: Config) -> Result<AppState, StartupError> {
     let mut conn = pool.get()?;
     store::run_migrations(&mut conn).map_err(StartupError::Migrate)?;
     if store::record_site_fingerprint(&mut conn, &site_fingerprint(&config))? {
-        tracing::info!("site settings changed since the last start; every feed's Last-Modified moves");
+        tracing::info!(
+            "site settings changed since the last start; every feed's Last-Modified moves"
+        );
     }
     if config.demo && demo::fill_if_empty(&mut conn).map_err(StartupError::Demo)? {
         tracing::info!("demo content created");
@@ -70,6 +76,7 @@ pub fn prepare(config: Config) -> Result<AppState, StartupError> {
         config: Arc::new(config),
         cache: Arc::new(ResponseCache::new(CACHE_BYTES)),
         watcher: Arc::new(watcher),
+        metrics: Arc::new(Metrics::new().map_err(|e| StartupError::Metrics(e.to_string()))?),
     })
 }
 
@@ -107,20 +114,21 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                     .error_handler(|error, _| ApiError::NotFound(error.to_string()).into()),
             )
             .wrap(Compress::default())
-            .wrap_fn(|req, service| {
+            .wrap_fn(move |req, service| {
                 let started = Instant::now();
                 let method = req.method().clone();
                 let path = req.path().to_owned();
+                let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+                let metrics = req.app_data::<web::Data<AppState>>().map(|s| s.metrics.clone());
                 let response = service.call(req);
                 async move {
                     let response = response.await?;
-                    tracing::info!(
-                        %method,
-                        %path,
-                        status = response.status().as_u16(),
-                        micros = started.elapsed().as_micros() as u64,
-                        "request"
-                    );
+                    let status = response.status().as_u16();
+                    let elapsed = started.elapsed();
+                    if let Some(metrics) = metrics {
+                        metrics.observe_request(&route, status, elapsed.as_secs_f64());
+                    }
+                    tracing::info!(%method, %path, %route, status, micros = elapsed.as_micros() as u64, "request");
                     Ok(response)
                 }
             })
@@ -140,7 +148,10 @@ async fn follow_changes(state: web::Data<AppState>) {
         let polled = state.clone();
         let result = web::block(move || -> Result<(), String> {
             let mut conn = polled.pool.get().map_err(|e| e.to_string())?;
-            polled.watcher.sync(&mut conn, &polled.cache).map_err(|e| e.to_string())
+            polled
+                .watcher
+                .sync(&mut conn, &polled.cache)
+                .map_err(|e| e.to_string())
         })
         .await;
         if let Ok(Err(error)) = result {

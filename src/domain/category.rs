@@ -40,7 +40,9 @@ impl CategoryFields {
         };
         let slug = input.optional_parsed("slug", |raw| {
             if raw == RESERVED_SLUG {
-                Err(format!("{RESERVED_SLUG:?} is reserved for the site-wide feeds"))
+                Err(format!(
+                    "{RESERVED_SLUG:?} is reserved for the site-wide feeds"
+                ))
             } else {
                 Slug::parse(raw)
             }

@@ -18,7 +18,12 @@ fn header_str<'a>(req: &'a HttpRequest, name: header::HeaderName) -> Option<&'a 
 
 /// `304` when the client's copy is current, else `200` with the body.
 /// `links` go out as `Link` headers (WebSub `self` and `hub`).
-pub fn respond(req: &HttpRequest, rendered: &Rendered, config: &Config, links: &[(String, &str)]) -> HttpResponse {
+pub fn respond(
+    req: &HttpRequest,
+    rendered: &Rendered,
+    config: &Config,
+    links: &[(String, &str)],
+) -> HttpResponse {
     let validators = Validators {
         etag: rendered.etag.clone(),
         last_modified: conditional::last_modified(rendered.updated, conditional::now()),

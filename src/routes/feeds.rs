@@ -75,16 +75,22 @@ struct FeedRequest {
 
 impl FeedRequest {
     fn scope(&self) -> FeedScope {
-        self.category.as_ref().map_or(FeedScope::Site, |c| FeedScope::Category(c.id))
+        self.category
+            .as_ref()
+            .map_or(FeedScope::Site, |c| FeedScope::Category(c.id))
     }
 
     fn cache_scope(&self) -> Scope {
-        self.category.as_ref().map_or(Scope::Site, |c| Scope::Category(c.id))
+        self.category
+            .as_ref()
+            .map_or(Scope::Site, |c| Scope::Category(c.id))
     }
 
     /// The feed's URL for `page` (`None`: the URL as requested).
     fn url(&self, base: &crate::domain::AbsoluteUrl, page: Option<i64>) -> String {
-        let mut url = base.join(&format!("feeds/{}.{}", self.name, self.format.extension())).to_string();
+        let mut url = base
+            .join(&format!("feeds/{}.{}", self.name, self.format.extension()))
+            .to_string();
         let mut query = Vec::new();
         if self.explicit_limit {
             query.push(format!("limit={}", self.limit));
@@ -121,14 +127,24 @@ pub async fn show(
     let (name, extension) = feed.rsplit_once('.').ok_or_else(unknown)?;
     let format = FeedFormat::from_extension(extension).ok_or_else(unknown)?;
     let config = &state.config;
-    let limit = parse_limit(query.limit.as_deref(), config.default_items, config.max_items)?;
+    let limit = parse_limit(
+        query.limit.as_deref(),
+        config.default_items,
+        config.max_items,
+    )?;
     let page = parse_page(query.page.as_deref())?;
     let category = if name == SITE_FEED {
         None
     } else {
         let slug = Slug::parse(name).map_err(|_| unknown())?;
         let categories = categories(&state).await?;
-        Some(categories.iter().find(|c| c.slug == slug).cloned().ok_or_else(unknown)?)
+        Some(
+            categories
+                .iter()
+                .find(|c| c.slug == slug)
+                .cloned()
+                .ok_or_else(unknown)?,
+        )
     };
     let request = FeedRequest {
         name: name.to_owned(),
@@ -142,18 +158,27 @@ pub async fn show(
     let links = websub_links(&state, &request);
     let now = conditional::now();
     if let Some(hit) = state.cache.get(&key, request.cache_scope(), now) {
+        state.metrics.cache_hits.inc();
         return Ok(respond(&req, &hit, config, &links));
     }
+    state.metrics.cache_misses.inc();
     let version = state.cache.version(request.cache_scope());
     let rendering_state = state.clone();
-    let rendered = with_db(&state, move |conn| render_feed(conn, &rendering_state, &request)).await?;
+    let timer = state.metrics.render_seconds.start_timer();
+    let rendered = with_db(&state, move |conn| {
+        render_feed(conn, &rendering_state, &request)
+    })
+    .await?;
+    timer.observe_duration();
     let rendered = Arc::new(rendered);
     state.cache.put(key, version, rendered.clone());
     Ok(respond(&req, &rendered, config, &links))
 }
 
 /// Every category, from the cache when none changed.
-pub(crate) async fn categories(state: &web::Data<AppState>) -> Result<Arc<Vec<Category>>, ApiError> {
+pub(crate) async fn categories(
+    state: &web::Data<AppState>,
+) -> Result<Arc<Vec<Category>>, ApiError> {
     if let Some(categories) = state.cache.categories() {
         return Ok(categories);
     }
@@ -165,21 +190,40 @@ pub(crate) async fn categories(state: &web::Data<AppState>) -> Result<Arc<Vec<Ca
 
 fn websub_links(state: &AppState, request: &FeedRequest) -> Vec<(String, &'static str)> {
     let mut links = vec![(request.url(&state.config.base_url, Some(1)), "self")];
-    links.extend(state.config.websub_hubs.iter().map(|hub| (hub.to_string(), "hub")));
+    links.extend(
+        state
+            .config
+            .websub_hubs
+            .iter()
+            .map(|hub| (hub.to_string(), "hub")),
+    );
     links
 }
 
 /// Queries one page and renders it (on the blocking pool).
-fn render_feed(conn: &mut DbConnection, state: &AppState, request: &FeedRequest) -> Result<Rendered, ApiError> {
+fn render_feed(
+    conn: &mut DbConnection,
+    state: &AppState,
+    request: &FeedRequest,
+) -> Result<Rendered, ApiError> {
     let config = &state.config;
     let now = conditional::now();
     let scope = request.scope();
     let total = store::count_live_articles(conn, scope, now)?;
     let last_page = ((total + request.limit - 1) / request.limit).max(1);
     if request.page > last_page {
-        return Err(ApiError::NotFound(format!("page {} is past the last page, {last_page}", request.page)));
+        return Err(ApiError::NotFound(format!(
+            "page {} is past the last page, {last_page}",
+            request.page
+        )));
     }
-    let items = store::list_live_articles(conn, scope, now, (request.page - 1) * request.limit, request.limit)?;
+    let items = store::list_live_articles(
+        conn,
+        scope,
+        now,
+        (request.page - 1) * request.limit,
+        request.limit,
+    )?;
     let categories = store::list_categories(conn)?;
     let changed = store::last_changed_at(conn, scope)?;
     let published = store::newest_live_published_at(conn, scope, now)?;
@@ -210,5 +254,10 @@ fn render_feed(conn: &mut DbConnection, state: &AppState, request: &FeedRequest)
         FeedFormat::Atom => render::atom(&feed),
         FeedFormat::Json => render::json_feed(&feed),
     };
-    Ok(Rendered::new(request.format.content_type(), body, updated, valid_until))
+    Ok(Rendered::new(
+        request.format.content_type(),
+        body,
+        updated,
+        valid_until,
+    ))
 }

@@ -18,3 +18,10 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     with_db(&state, |conn| Ok(ping(conn)?)).await?;
     Ok(HttpResponse::Ok().json(json!({"status": "ready"})))
 }
+
+/// Prometheus text exposition.
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render())
+}

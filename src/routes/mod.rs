@@ -18,6 +18,7 @@ use crate::store::DbConnection;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz").route(web::get().to(health::live)))
         .service(resource("/readyz").route(web::get().to(health::ready)))
+        .service(resource("/metrics").route(web::get().to(health::metrics)))
         .service(
             resource("/feeds/{feed}")
                 .route(web::get().to(feeds::show))

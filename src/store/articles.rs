@@ -487,7 +487,11 @@ fn live_in_scope(
 }
 
 /// How many articles of `scope` are live at `now` (for the last page link).
-pub fn count_live_articles(conn: &mut DbConnection, scope: FeedScope, now: DateTime<Utc>) -> QueryResult<i64> {
+pub fn count_live_articles(
+    conn: &mut DbConnection,
+    scope: FeedScope,
+    now: DateTime<Utc>,
+) -> QueryResult<i64> {
     live_in_scope(scope, now).count().get_result(conn)
 }
 
@@ -518,5 +522,7 @@ pub fn next_scheduled_at(
     if let FeedScope::Category(id) = scope {
         query = query.filter(articles::category_id.eq(id));
     }
-    Ok(query.first::<Option<NaiveDateTime>>(conn)?.map(|t| t.and_utc()))
+    Ok(query
+        .first::<Option<NaiveDateTime>>(conn)?
+        .map(|t| t.and_utc()))
 }

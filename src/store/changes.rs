@@ -78,7 +78,10 @@ const SITE_FINGERPRINT: &str = "site_fingerprint";
 
 /// Stores the fingerprint of the site settings; when it differs from the one
 /// stored, records a change to every feed. Returns whether it differed.
-pub fn record_site_fingerprint(conn: &mut DbConnection, fingerprint: &str) -> Result<bool, WriteError> {
+pub fn record_site_fingerprint(
+    conn: &mut DbConnection,
+    fingerprint: &str,
+) -> Result<bool, WriteError> {
     write_transaction(conn, |conn, now| {
         let stored = service_state::table
             .filter(service_state::name.eq(SITE_FINGERPRINT))
@@ -88,7 +91,8 @@ pub fn record_site_fingerprint(conn: &mut DbConnection, fingerprint: &str) -> Re
         if stored.as_deref() == Some(fingerprint) {
             return Ok(false);
         }
-        diesel::delete(service_state::table.filter(service_state::name.eq(SITE_FINGERPRINT))).execute(conn)?;
+        diesel::delete(service_state::table.filter(service_state::name.eq(SITE_FINGERPRINT)))
+            .execute(conn)?;
         diesel::insert_into(service_state::table)
             .values((
                 service_state::name.eq(SITE_FINGERPRINT),

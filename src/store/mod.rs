@@ -13,10 +13,10 @@ use diesel::connection::SimpleConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub use articles::{
-    count_live_articles, newest_live_published_at, next_scheduled_at,
-    delete_article, find_article, find_article_by_external_id, insert_article, list_articles,
-    list_articles_after_id, list_live_articles, update_article, upsert_article, upsert_articles,
-    ArticleCursor, ArticleFilter, FeedScope, Upserted,
+    count_live_articles, delete_article, find_article, find_article_by_external_id, insert_article,
+    list_articles, list_articles_after_id, list_live_articles, newest_live_published_at,
+    next_scheduled_at, update_article, upsert_article, upsert_articles, ArticleCursor,
+    ArticleFilter, FeedScope, Upserted,
 };
 pub use categories::{
     count_categories, create_category, delete_category, find_category, list_categories,

@@ -57,7 +57,8 @@ on_both_backends! {
     async fn a_revoked_token_fails_on_the_next_request(app: TestApp) {
         app.create_category("world").await;
         let mut conn = app.pool.get().expect("connection");
-        syndic::store::revoke_token(&mut conn, "test").expect("revoke");
+        let port = app.address.rsplit(':').next().expect("port");
+        assert!(syndic::store::revoke_token(&mut conn, &format!("test-{port}")).expect("revoke"));
         drop(conn);
         let response = app.post("/api/v1/articles", &sample_article("world", "a-1")).await;
         assert_eq!(response.status(), 401);

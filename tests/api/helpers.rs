@@ -71,8 +71,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// A valid token named "test".
     pub token: String,
-    /// Kept so the database outlives the app.
-    _database: TestDatabase,
+    /// Kept so the database outlives the app (the first app on it owns it).
+    _database: Option<TestDatabase>,
+    pub database_url: String,
     pub pool: store::DbPool,
     pub config: Config,
 }
@@ -92,9 +93,17 @@ pub fn test_settings(database_url: &str, port: u16) -> SettingsArgs {
 
 /// Starts the app on `db` with `settings` adjusted by `adjust`.
 pub async fn spawn_on(db: TestDatabase, adjust: impl FnOnce(&mut SettingsArgs)) -> TestApp {
+    let url = db.url.clone();
+    let mut app = spawn_with_url(&url, adjust).await;
+    app._database = Some(db);
+    app
+}
+
+/// Starts another server on an existing database (a restart, or a second node).
+pub async fn spawn_with_url(database_url: &str, adjust: impl FnOnce(&mut SettingsArgs)) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
     let port = listener.local_addr().expect("local address").port();
-    let mut settings = test_settings(&db.url, port);
+    let mut settings = test_settings(database_url, port);
     settings.config = None;
     adjust(&mut settings);
     let config = Config::resolve(settings).expect("test configuration");
@@ -102,7 +111,8 @@ pub async fn spawn_on(db: TestDatabase, adjust: impl FnOnce(&mut SettingsArgs)) 
     let token = generate_token();
     {
         let mut conn = state.pool.get().expect("connection");
-        store::create_token(&mut conn, "test", &hash_token(&token)).expect("token");
+        let name = format!("test-{port}");
+        store::create_token(&mut conn, &name, &hash_token(&token)).expect("token");
     }
     let pool = state.pool.clone();
     let server = startup::run(listener, state).expect("server");
@@ -114,7 +124,8 @@ pub async fn spawn_on(db: TestDatabase, adjust: impl FnOnce(&mut SettingsArgs)) 
             .build()
             .expect("client"),
         token,
-        _database: db,
+        _database: None,
+        database_url: database_url.to_owned(),
         pool,
         config,
     }
@@ -153,6 +164,30 @@ macro_rules! on_both_backends {
 }
 
 impl TestApp {
+    /// Another server on the same database, as after a restart.
+    pub async fn restart(&self) -> TestApp {
+        spawn_with_url(&self.database_url, |_| {}).await
+    }
+
+    /// The value of a metric line `name` (with its labels) in `/metrics`.
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        text.lines()
+            .find_map(|line| {
+                line.strip_prefix(name)
+                    .and_then(|rest| rest.strip_prefix(' '))
+            })
+            .map_or(0.0, |value| value.trim().parse().expect("number"))
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

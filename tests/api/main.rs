@@ -9,3 +9,4 @@ mod auth;
 mod batch;
 mod categories;
 mod cli;
+mod feeds;
