@@ -114,7 +114,9 @@ fn insert_one(
         .returning(articles::id)
         .get_result::<i64>(conn)
         .map_err(|e| external_id_taken(e, external_id))?;
-    log_changes(conn, [Some(category_id)], now)?;
+    if new.fields.status == ArticleStatus::Published {
+        log_changes(conn, [Some(category_id)], now)?;
+    }
     Ok(Article {
         id,
         fields: new.fields.clone(),
@@ -157,7 +159,12 @@ fn replace(
         ))
         .execute(conn)
         .map_err(|e| external_id_taken(e, external_id))?;
-    log_changes(conn, [Some(old_category_id), Some(new_category_id)], now)?;
+    // A draft that stays a draft is in no feed: its edits change none.
+    if existing.fields.status == ArticleStatus::Published
+        || new.fields.status == ArticleStatus::Published
+    {
+        log_changes(conn, [Some(old_category_id), Some(new_category_id)], now)?;
+    }
     Ok(Article {
         id: existing.id,
         fields: new.fields.clone(),
@@ -322,7 +329,11 @@ fn insert_many(
             inserted.extend(insert_keyed(conn, batch, chunk, category_ids, now)?);
         }
     }
-    let touched: HashSet<i64> = indexes.iter().map(|&i| category_ids[i]).collect();
+    let touched: HashSet<i64> = indexes
+        .iter()
+        .filter(|&&i| batch[i].fields.status == ArticleStatus::Published)
+        .map(|&i| category_ids[i])
+        .collect();
     log_changes(conn, touched.into_iter().map(Some), now)?;
     Ok(inserted)
 }
@@ -378,16 +389,18 @@ fn insert_keyed(
 /// Deletes the article; `false` when it did not exist.
 pub fn delete_article(conn: &mut DbConnection, id: i64) -> Result<bool, WriteError> {
     write_transaction(conn, |conn, now| {
-        let category_id = articles::table
+        let found = articles::table
             .filter(articles::id.eq(id))
-            .select(articles::category_id)
-            .first::<i64>(conn)
+            .select((articles::category_id, articles::status))
+            .first::<(i64, String)>(conn)
             .optional()?;
-        let Some(category_id) = category_id else {
+        let Some((category_id, status)) = found else {
             return Ok(false);
         };
         diesel::delete(articles::table.filter(articles::id.eq(id))).execute(conn)?;
-        log_changes(conn, [Some(category_id)], now)?;
+        if status == ArticleStatus::Published.as_str() {
+            log_changes(conn, [Some(category_id)], now)?;
+        }
         Ok(true)
     })
 }

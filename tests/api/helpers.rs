@@ -166,7 +166,11 @@ macro_rules! on_both_backends {
 impl TestApp {
     /// Another server on the same database, as after a restart.
     pub async fn restart(&self) -> TestApp {
-        spawn_with_url(&self.database_url, |_| {}).await
+        let base_url = self.config.base_url.to_string();
+        spawn_with_url(&self.database_url, |settings| {
+            settings.base_url = Some(base_url)
+        })
+        .await
     }
 
     /// The value of a metric line `name` (with its labels) in `/metrics`.

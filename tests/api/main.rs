@@ -10,3 +10,4 @@ mod batch;
 mod categories;
 mod cli;
 mod feeds;
+mod polling;
