@@ -12,7 +12,7 @@ use crate::config::Config;
 /// How long a cache in front may serve a stale copy when syndic fails.
 const STALE_IF_ERROR_SECONDS: u32 = 86_400;
 
-fn header_str<'a>(req: &'a HttpRequest, name: header::HeaderName) -> Option<&'a str> {
+fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
