@@ -201,13 +201,19 @@ fn item_terms<'a>(category: Option<&'a Category>, article: &'a Article) -> Vec<&
     terms
 }
 
-/// Where the outlet lives: its own feed when known, else the origin of the
-/// original article's URL (RSS `<source url>`, Atom source id).
+/// Where the outlet lives: its own feed when known, else the home page of
+/// the original article's site (RSS `<source url>`, Atom source id).
 fn outlet_url(source: &Source) -> String {
     match &source.feed_url {
         Some(feed_url) => feed_url.as_str().to_owned(),
-        None => source.url.origin(),
+        None => outlet_home(source),
     }
+}
+
+/// The origin of the original article's URL, in canonical form (with the
+/// root path: the feed validator flags `https://host` without it).
+fn outlet_home(source: &Source) -> String {
+    source.url.join("/").as_str().to_owned()
 }
 
 /// A contributor as one line of text: "name (role)", or "name" without a role.

@@ -272,7 +272,7 @@ fn rss_round_trips_through_feed_rs_and_a_strict_parser() {
     );
     assert_eq!(
         children(item, None, "source")[0].attribute("url"),
-        Some("https://global.example.com")
+        Some("https://global.example.com/")
     );
     assert_eq!(
         children(item, None, "enclosure")[0].attribute("length"),
@@ -476,7 +476,7 @@ fn atom_round_trips_through_feed_rs_and_a_strict_parser() {
     );
     assert_eq!(
         link_href(source, Some(ATOM_NS), "alternate"),
-        Some("https://haixi.example")
+        Some("https://haixi.example/")
     );
     assert_eq!(
         link_href(source, Some(ATOM_NS), "self"),
@@ -491,7 +491,7 @@ fn atom_round_trips_through_feed_rs_and_a_strict_parser() {
     let source = children(second, Some(ATOM_NS), "source")[0];
     assert_eq!(
         child_text(source, Some(ATOM_NS), "id"),
-        Some("https://global.example.com")
+        Some("https://global.example.com/")
     );
     assert_eq!(link_href(source, Some(ATOM_NS), "self"), None);
     assert_eq!(
