@@ -5,9 +5,9 @@ use atom_syndication::{
 };
 
 use super::{
-    article_id, article_url, category_of, contributor_label, effective_copyright, feed_copyright,
-    feed_description, feed_id, feed_title, item_terms, outlet_home, outlet_url, xml_text, Feed,
-    GENERATOR,
+    article_id, article_url, category_of, contributor_label, effective_copyright, estimated_size,
+    feed_copyright, feed_description, feed_id, feed_title, item_terms, outlet_home, outlet_url,
+    xml_text, Feed, GENERATOR,
 };
 use crate::domain::Article;
 
@@ -39,7 +39,7 @@ pub(super) fn render(feed: &Feed<'_>) -> Vec<u8> {
         lang: Some(xml_text(&site.language)),
         ..atom_syndication::Feed::default()
     };
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(estimated_size(feed));
     let config = WriteConfig {
         write_document_declaration: true,
         indent_size: Some(2),

@@ -78,6 +78,22 @@ fn xml_safe_drops_exactly_the_characters_xml_forbids() {
 }
 
 #[test]
+fn xml_safe_finds_forbidden_characters_at_any_offset() {
+    for forbidden in ["\u{FFFE}", "\u{FFFF}", "\u{1}", "\u{1F}"] {
+        for offset in 0..200 {
+            // Full-width commas put EF lead bytes everywhere around it.
+            let prefix: String = "a，".chars().cycle().take(offset).collect();
+            let input = format!("{prefix}{forbidden}，z");
+            assert_eq!(
+                xml_safe(&input),
+                format!("{prefix}，z"),
+                "{forbidden:?} after {offset}"
+            );
+        }
+    }
+}
+
+#[test]
 fn article_url_prefers_the_articles_own_url() {
     let site = fixtures::site();
     let articles = fixtures::articles();
