@@ -5,8 +5,9 @@ use atom_syndication::{
 };
 
 use super::{
-    article_id, article_url, category_of, contributor_label, effective_copyright, feed_copyright,
-    feed_description, feed_id, feed_title, item_terms, outlet_url, xml_text, Feed, GENERATOR,
+    article_id, article_url, category_of, contributor_label, effective_copyright, estimated_size,
+    feed_copyright, feed_description, feed_id, feed_title, item_terms, outlet_home, outlet_url,
+    xml_text, Feed, GENERATOR,
 };
 use crate::domain::Article;
 
@@ -38,7 +39,7 @@ pub(super) fn render(feed: &Feed<'_>) -> Vec<u8> {
         lang: Some(xml_text(&site.language)),
         ..atom_syndication::Feed::default()
     };
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(estimated_size(feed));
     let config = WriteConfig {
         write_document_declaration: true,
         indent_size: Some(2),
@@ -124,7 +125,7 @@ fn entry(feed: &Feed<'_>, article: &Article) -> Entry {
         rights: effective_copyright(feed.site, category, article).map(|c| Text::plain(xml_text(c))),
         source: fields.source.as_ref().map(|source| {
             let outlet = xml_text(&outlet_url(source));
-            let mut links = vec![link("alternate", &source.url.origin(), None)];
+            let mut links = vec![link("alternate", &outlet_home(source), None)];
             if source.feed_url.is_some() {
                 links.push(link("self", &outlet, None));
             }
@@ -138,7 +139,13 @@ fn entry(feed: &Feed<'_>, article: &Article) -> Entry {
                 ..Source::default()
             }
         }),
-        summary: fields.summary.as_deref().map(|s| Text::html(xml_text(s))),
+        summary: match (&fields.summary, &fields.content_html) {
+            (Some(summary), _) => Some(Text::html(xml_text(summary))),
+            // An entry with neither summary nor content has no text at all
+            // (the feed validator warns); its title is the best summary.
+            (None, None) => Some(Text::plain(xml_text(fields.title.as_str()))),
+            (None, Some(_)) => None,
+        },
         content: fields.content_html.as_deref().map(|html| Content {
             value: Some(xml_text(html)),
             content_type: Some("html".to_owned()),

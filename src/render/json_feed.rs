@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use super::{
-    article_id, article_url, category_of, contributor_label, effective_copyright, feed_copyright,
-    feed_description, feed_title, item_terms, Feed,
+    article_id, article_url, category_of, contributor_label, effective_copyright, estimated_size,
+    feed_copyright, feed_description, feed_title, item_terms, Feed,
 };
 use crate::domain::{format_time, Article};
 
@@ -131,9 +131,11 @@ pub(super) fn render(feed: &Feed<'_>) -> Vec<u8> {
     };
     // Serializing these plain structs cannot fail; the fallback is still a
     // valid (empty) JSON Feed rather than a panic.
-    serde_json::to_vec_pretty(&document).unwrap_or_else(|_| {
-        format!(r#"{{"version":"{VERSION}","title":"","items":[]}}"#).into_bytes()
-    })
+    let mut out = Vec::with_capacity(estimated_size(feed));
+    match serde_json::to_writer_pretty(&mut out, &document) {
+        Ok(()) => out,
+        Err(_) => format!(r#"{{"version":"{VERSION}","title":"","items":[]}}"#).into_bytes(),
+    }
 }
 
 fn item<'a>(feed: &Feed<'a>, article: &'a Article) -> Item<'a> {

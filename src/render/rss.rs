@@ -6,8 +6,9 @@ use ::rss::extension::dublincore::DublinCoreExtension;
 use ::rss::{Category, Channel, Enclosure, Guid, Item, Source};
 
 use super::{
-    article_id, article_url, category_of, contributor_label, effective_copyright, feed_copyright,
-    feed_description, feed_title, item_terms, outlet_url, xml_text, Feed, GENERATOR,
+    article_id, article_url, category_of, contributor_label, effective_copyright, estimated_size,
+    feed_copyright, feed_description, feed_title, item_terms, outlet_url, xml_text, Feed,
+    GENERATOR,
 };
 use crate::domain::Article;
 
@@ -33,7 +34,7 @@ pub(super) fn render(feed: &Feed<'_>) -> Vec<u8> {
             .collect(),
         ..Channel::default()
     };
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(estimated_size(feed));
     // Writing to a Vec cannot fail; if the crate ever reports an error, what
     // was written so far is all there is to return.
     let _ = channel.pretty_write_to(&mut out, b' ', 2);

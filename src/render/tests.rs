@@ -78,6 +78,22 @@ fn xml_safe_drops_exactly_the_characters_xml_forbids() {
 }
 
 #[test]
+fn xml_safe_finds_forbidden_characters_at_any_offset() {
+    for forbidden in ["\u{FFFE}", "\u{FFFF}", "\u{1}", "\u{1F}"] {
+        for offset in 0..200 {
+            // Full-width commas put EF lead bytes everywhere around it.
+            let prefix: String = "a，".chars().cycle().take(offset).collect();
+            let input = format!("{prefix}{forbidden}，z");
+            assert_eq!(
+                xml_safe(&input),
+                format!("{prefix}，z"),
+                "{forbidden:?} after {offset}"
+            );
+        }
+    }
+}
+
+#[test]
 fn article_url_prefers_the_articles_own_url() {
     let site = fixtures::site();
     let articles = fixtures::articles();
@@ -272,7 +288,7 @@ fn rss_round_trips_through_feed_rs_and_a_strict_parser() {
     );
     assert_eq!(
         children(item, None, "source")[0].attribute("url"),
-        Some("https://global.example.com")
+        Some("https://global.example.com/")
     );
     assert_eq!(
         children(item, None, "enclosure")[0].attribute("length"),
@@ -476,7 +492,7 @@ fn atom_round_trips_through_feed_rs_and_a_strict_parser() {
     );
     assert_eq!(
         link_href(source, Some(ATOM_NS), "alternate"),
-        Some("https://haixi.example")
+        Some("https://haixi.example/")
     );
     assert_eq!(
         link_href(source, Some(ATOM_NS), "self"),
@@ -491,7 +507,7 @@ fn atom_round_trips_through_feed_rs_and_a_strict_parser() {
     let source = children(second, Some(ATOM_NS), "source")[0];
     assert_eq!(
         child_text(source, Some(ATOM_NS), "id"),
-        Some("https://global.example.com")
+        Some("https://global.example.com/")
     );
     assert_eq!(link_href(source, Some(ATOM_NS), "self"), None);
     assert_eq!(
