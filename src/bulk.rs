@@ -1,12 +1,12 @@
 //! `syndic import` and `syndic export`: NDJSON in and out, in batched
 //! transactions.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -121,8 +121,12 @@ pub fn read_categories(path: &Path) -> Result<Vec<(Slug, CategoryFields)>, BulkE
 /// One line of the file, validated.
 type ParsedLine = (usize, Result<NewArticle, String>);
 
-fn parse_line(line: &str, known: &HashSet<String>) -> Result<NewArticle, String> {
-    let value: Value = serde_json::from_str(line).map_err(|e| format!("malformed JSON: {e}"))?;
+/// Lines of the file as read: line number and raw bytes.
+type RawChunk = Vec<(usize, Vec<u8>)>;
+
+fn parse_line(line: &[u8], known: &HashSet<String>) -> Result<NewArticle, String> {
+    // from_slice checks UTF-8 while parsing; no separate pass over the line.
+    let value: Value = serde_json::from_slice(line).map_err(|e| format!("malformed JSON: {e}"))?;
     let article = NewArticle::from_json(&value).map_err(|errors| {
         errors
             .iter()
@@ -139,43 +143,97 @@ fn parse_line(line: &str, known: &HashSet<String>) -> Result<NewArticle, String>
     Ok(article)
 }
 
-/// Reads and validates the file on a thread of its own (sanitizing HTML is
-/// the costly part), handing chunks of lines to the caller.
-fn spawn_reader(
+/// Chunks of validated lines, in file order.
+pub struct ParsedChunks {
+    results: mpsc::Receiver<(usize, Result<Vec<ParsedLine>, BulkError>)>,
+    pending: BTreeMap<usize, Result<Vec<ParsedLine>, BulkError>>,
+    next: usize,
+}
+
+impl Iterator for ParsedChunks {
+    type Item = Result<Vec<ParsedLine>, BulkError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(chunk) = self.pending.remove(&self.next) {
+                self.next += 1;
+                return Some(chunk);
+            }
+            let (sequence, chunk) = self.results.recv().ok()?;
+            self.pending.insert(sequence, chunk);
+        }
+    }
+}
+
+/// Reads the file on one thread and validates it on one worker per core
+/// (sanitizing HTML is the costly part), while the caller writes.
+fn spawn_readers(
     path: PathBuf,
     known: HashSet<String>,
     progress: indicatif::ProgressBar,
-) -> Result<mpsc::Receiver<Result<Vec<ParsedLine>, BulkError>>, BulkError> {
+) -> Result<ParsedChunks, BulkError> {
     let file = open(&path)?;
-    let (sender, receiver) = mpsc::sync_channel(4);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8);
+    let (work_sender, work) = mpsc::sync_channel::<(usize, RawChunk)>(workers * 2);
+    let (result_sender, results) = mpsc::sync_channel(workers * 2);
+    let work = Arc::new(Mutex::new(work));
+    let known = Arc::new(known);
+    for _ in 0..workers {
+        let work = Arc::clone(&work);
+        let known = Arc::clone(&known);
+        let results = result_sender.clone();
+        std::thread::spawn(move || loop {
+            let next = work.lock().ok().and_then(|queue| queue.recv().ok());
+            let Some((sequence, raw)) = next else { return };
+            let parsed = raw
+                .into_iter()
+                .map(|(line, bytes)| (line, parse_line(&bytes, &known)))
+                .collect();
+            if results.send((sequence, Ok(parsed))).is_err() {
+                return;
+            }
+        });
+    }
     std::thread::spawn(move || {
-        let mut chunk = Vec::with_capacity(IMPORT_BATCH);
-        for (index, line) in BufReader::new(file).lines().enumerate() {
-            let line = match line {
-                Ok(line) => line,
+        let mut reader = BufReader::new(file);
+        let mut chunk: RawChunk = Vec::with_capacity(IMPORT_BATCH);
+        let mut sequence = 0;
+        let mut line_number = 0;
+        loop {
+            let mut line = Vec::new();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) => break,
+                Ok(read) => progress.inc(read as u64),
                 Err(source) => {
                     let path = path.display().to_string();
-                    let _ = sender.send(Err(BulkError::Io { path, source }));
+                    let _ = result_sender.send((sequence, Err(BulkError::Io { path, source })));
                     return;
                 }
-            };
-            progress.inc(line.len() as u64 + 1);
-            if line.trim().is_empty() {
+            }
+            line_number += 1;
+            if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            chunk.push((index + 1, parse_line(&line, &known)));
+            chunk.push((line_number, line));
             if chunk.len() == IMPORT_BATCH {
                 let full = std::mem::replace(&mut chunk, Vec::with_capacity(IMPORT_BATCH));
-                if sender.send(Ok(full)).is_err() {
+                if work_sender.send((sequence, full)).is_err() {
                     return;
                 }
+                sequence += 1;
             }
         }
         if !chunk.is_empty() {
-            let _ = sender.send(Ok(chunk));
+            let _ = work_sender.send((sequence, chunk));
         }
     });
-    Ok(receiver)
+    Ok(ParsedChunks {
+        results,
+        pending: BTreeMap::new(),
+        next: 0,
+    })
 }
 
 fn progress_bar(path: &Path, shown: bool) -> indicatif::ProgressBar {
@@ -215,7 +273,7 @@ pub fn import(
     );
 
     if options.strict {
-        let receiver = spawn_reader(
+        let receiver = spawn_readers(
             path.to_owned(),
             known.clone(),
             indicatif::ProgressBar::hidden(),
@@ -239,7 +297,7 @@ pub fn import(
         summary.categories += 1;
     }
     let bar = progress_bar(path, options.progress);
-    let receiver = spawn_reader(path.to_owned(), known, bar.clone())?;
+    let receiver = spawn_readers(path.to_owned(), known, bar.clone())?;
     for chunk in receiver {
         let mut batch = Vec::with_capacity(IMPORT_BATCH);
         let mut keys = HashSet::new();
