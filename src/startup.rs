@@ -134,6 +134,8 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             })
             .configure(routes::configure)
     })
+    // Without it, keep-alive responses can wait ~40 ms on delayed ACKs.
+    .tcp_nodelay(true)
     .listen(listener)?
     .run();
     Ok(server)
