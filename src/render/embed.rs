@@ -3,9 +3,9 @@
 
 use std::io;
 
+use super::article_url;
 use super::headlines::Headlines;
 use super::html::{self, HtmlWriter};
-use super::{article_url, xml_safe};
 
 /// The widget script for one category. It reads the headlines JSON from
 /// `headlines_url` (absolute, so it works from any origin) and renders them
@@ -80,7 +80,7 @@ fn page_body(w: &mut HtmlWriter, headlines: &Headlines<'_>) -> io::Result<()> {
                 ("target", "_blank"),
                 ("rel", "noopener"),
             ],
-            &xml_safe(&headlines.site.title),
+            &headlines.site.title,
         )
     })
 }
