@@ -1,5 +1,6 @@
 //! Pure rendering: domain values → feed bytes (RSS 2.0, Atom 1.0, JSON Feed
-//! 1.1). No database, no HTTP, no clock: the same [`Feed`] always gives the
+//! 1.1), and the partner and directory documents (headlines JSON, embed
+//! script and page, OPML, index pages). No database, no HTTP, no clock: the same [`Feed`] always gives the
 //! same bytes, so ETags computed from them agree across restarts and nodes.
 //!
 //! Escaping is left to the `rss` and `atom_syndication` crates; what they
@@ -9,6 +10,19 @@
 mod atom;
 mod json_feed;
 mod rss;
+
+mod directory;
+mod embed;
+mod headlines;
+mod html;
+mod index;
+mod opml;
+
+pub use directory::{Directory, FeedLink};
+pub use embed::{embed_page, embed_script};
+pub use headlines::{headlines_json, Headlines};
+pub use index::{category_page, index_page};
+pub use opml::opml;
 
 use std::borrow::Cow;
 

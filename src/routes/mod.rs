@@ -4,10 +4,14 @@ mod articles;
 mod auth;
 mod body;
 mod cacheable;
+mod cached;
 mod categories;
 mod feeds;
 mod health;
+mod pages;
+mod partner;
 
+use actix_web::http::Method;
 use actix_web::{web, HttpResponse};
 
 use crate::error::ApiError;
@@ -23,6 +27,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/feeds/{feed}")
                 .route(web::get().to(feeds::show))
                 .route(web::head().to(feeds::show)),
+        )
+        // Partner widgets and the directory of feeds (issue 5).
+        .service(
+            resource("/api/v1/headlines")
+                .route(web::get().to(partner::headlines))
+                .route(web::head().to(partner::headlines))
+                .route(web::method(Method::OPTIONS).to(partner::preflight)),
+        )
+        .service(
+            resource("/embed/{file}")
+                .route(web::get().to(partner::embed))
+                .route(web::head().to(partner::embed))
+                .route(web::method(Method::OPTIONS).to(partner::preflight)),
+        )
+        .service(
+            resource("/feeds.opml")
+                .route(web::get().to(pages::opml))
+                .route(web::head().to(pages::opml)),
+        )
+        .service(
+            resource("/")
+                .route(web::get().to(pages::index))
+                .route(web::head().to(pages::index)),
+        )
+        .service(
+            resource("/categories/{slug}")
+                .route(web::get().to(pages::category))
+                .route(web::head().to(pages::category)),
         )
         .service(
             resource("/api/v1/categories")

@@ -3,10 +3,10 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use diesel::dsl::max;
+use diesel::dsl::{max, min};
 use diesel::prelude::*;
 
-use super::schema::{changes, service_state};
+use super::schema::{categories, changes, service_state};
 use super::{write_transaction, DbConnection, FeedScope, WriteError};
 
 /// Records that the given categories changed at `now` (`None`: every feed).
@@ -49,6 +49,42 @@ pub fn last_changed_at(
             in_category.max(site_wide)
         }
     };
+    Ok(newest.map(|t| t.and_utc()))
+}
+
+/// The newest change that affects every feed (the site settings changed),
+/// for responses that depend on configuration but on no article.
+pub fn last_site_wide_change_at(conn: &mut DbConnection) -> QueryResult<Option<DateTime<Utc>>> {
+    let newest = changes::table
+        .filter(changes::category_id.is_null())
+        .select(max(changes::changed_at))
+        .first::<Option<chrono::NaiveDateTime>>(conn)?;
+    Ok(newest.map(|t| t.and_utc()))
+}
+
+/// The first change ever recorded (the service's first start).
+pub fn first_change_at(conn: &mut DbConnection) -> QueryResult<Option<DateTime<Utc>>> {
+    let first = changes::table
+        .select(min(changes::changed_at))
+        .first::<Option<chrono::NaiveDateTime>>(conn)?;
+    Ok(first.map(|t| t.and_utc()))
+}
+
+/// The newest change to the list of categories as a directory shows it
+/// (OPML, the index page) that the categories themselves no longer show:
+/// site-wide changes and changes to categories since deleted. Changes to
+/// existing categories are in their `updated_at`, which the caller adds;
+/// article changes are left out, since a directory lists no article.
+pub fn last_category_list_change_at(conn: &mut DbConnection) -> QueryResult<Option<DateTime<Utc>>> {
+    let existing = categories::table.select(categories::id.nullable());
+    let newest = changes::table
+        .filter(
+            changes::category_id
+                .is_null()
+                .or(diesel::dsl::not(changes::category_id.eq_any(existing))),
+        )
+        .select(max(changes::changed_at))
+        .first::<Option<chrono::NaiveDateTime>>(conn)?;
     Ok(newest.map(|t| t.and_utc()))
 }
 

@@ -23,6 +23,7 @@ pub use categories::{
     update_category, upsert_category,
 };
 pub use changes::{changes_since, last_change_sequence, last_changed_at, record_site_fingerprint};
+pub use changes::{first_change_at, last_category_list_change_at, last_site_wide_change_at};
 pub(crate) use connection::on_backend;
 pub use connection::{
     connect_pool, establish, write_transaction, ConnectError, ConnectionManager, DatabaseUrl,

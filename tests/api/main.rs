@@ -11,3 +11,7 @@ mod categories;
 mod cli;
 mod feeds;
 mod polling;
+
+mod browser;
+mod directory;
+mod partner;

@@ -1,0 +1,270 @@
+//! The service's own HTML pages: the index of categories with their feeds
+//! (`/`), and one page per category (`/categories/{slug}`) with its feeds and
+//! the snippets partner sites paste. Both carry `<link rel="alternate">`
+//! autodiscovery, so a feed reader given the page finds the feeds.
+
+use std::io;
+
+use super::directory::{Directory, FeedLink};
+use super::html::{self, HtmlWriter};
+use crate::domain::Category;
+
+/// The index page: autodiscovery of the site-wide feeds, then the site-wide
+/// feeds, every category with its three feeds, and the OPML file.
+pub fn index_page(directory: &Directory<'_>) -> Vec<u8> {
+    let site = directory.site;
+    let site_feeds = directory.site_feeds();
+    html::document(
+        &site.language,
+        &format!("{} - feeds", site.title),
+        PAGE_STYLE,
+        |w| autodiscovery(w, &site_feeds, &directory.opml_url()),
+        |w| {
+            html::text_element(w, "h1", &[], &site.title)?;
+            html::element(w, "p", &[], |w| {
+                html::text(w, "Feeds of ")?;
+                html::text_element(w, "a", &[("href", site.url.as_str())], site.url.as_str())?;
+                html::text(w, ". Subscribe to everything, or to one category.")
+            })?;
+            html::text_element(w, "h2", &[], "All articles")?;
+            feed_list(w, &site_feeds)?;
+            html::text_element(w, "h2", &[], "Categories")?;
+            for category in directory.categories {
+                html::element(w, "section", &[("class", "category")], |w| {
+                    html::element(w, "h3", &[], |w| {
+                        let page = directory.category_page_url(category);
+                        html::text_element(w, "a", &[("href", &page)], &category.fields.name)
+                    })?;
+                    description(w, category)?;
+                    feed_list(w, &directory.category_feeds(category))
+                })?;
+            }
+            html::element(w, "p", &[("class", "opml")], |w| {
+                html::text(w, "Every feed in one file for your reader: ")?;
+                let opml = directory.opml_url();
+                html::text_element(
+                    w,
+                    "a",
+                    &[("href", &opml), ("type", "text/x-opml")],
+                    "feeds.opml",
+                )
+            })
+        },
+    )
+}
+
+/// One category's page: autodiscovery of its feeds, the feeds, and the two
+/// snippets a partner site pastes to show its headlines.
+pub fn category_page(directory: &Directory<'_>, category: &Category) -> Vec<u8> {
+    let site = directory.site;
+    let feeds = directory.category_feeds(category);
+    let slug = category.slug.as_str();
+    let script = format!(
+        "<script src=\"{}\" async></script>",
+        directory.url(&format!("embed/{slug}.js"))
+    );
+    let iframe = format!(
+        "<iframe src=\"{}\" title=\"{}\" width=\"320\" height=\"400\" style=\"border:0\" loading=\"lazy\"></iframe>",
+        directory.url(&format!("embed/{slug}.html")),
+        slug,
+    );
+    let headlines = directory.url(&format!("api/v1/headlines?category={slug}"));
+    html::document(
+        &site.language,
+        &format!("{} - {}", category.fields.name, site.title),
+        PAGE_STYLE,
+        |w| autodiscovery(w, &feeds, &directory.opml_url()),
+        |w| {
+            html::element(w, "p", &[], |w| {
+                html::text_element(w, "a", &[("href", &directory.index_url())], &site.title)
+            })?;
+            html::text_element(w, "h1", &[], &category.fields.name)?;
+            description(w, category)?;
+            html::text_element(w, "h2", &[], "Feeds")?;
+            feed_list(w, &feeds)?;
+            html::text_element(w, "h2", &[], "On your site")?;
+            html::text_element(
+                w,
+                "p",
+                &[],
+                "The latest headlines, as a list of links where this tag stands:",
+            )?;
+            snippet(w, &script)?;
+            html::text_element(w, "p", &[], "Or in a frame:")?;
+            snippet(w, &iframe)?;
+            html::element(w, "p", &[], |w| {
+                html::text(w, "Or as JSON: ")?;
+                html::text_element(w, "a", &[("href", &headlines)], &headlines)
+            })
+        },
+    )
+}
+
+/// `<link rel="alternate">` for each feed, and the OPML file.
+fn autodiscovery(w: &mut HtmlWriter, feeds: &[FeedLink], opml: &str) -> io::Result<()> {
+    for feed in feeds {
+        let title = format!("{} ({})", feed.title, feed.format);
+        html::void(
+            w,
+            "link",
+            &[
+                ("rel", "alternate"),
+                ("type", feed.media_type),
+                ("title", &title),
+                ("href", &feed.url),
+            ],
+        )?;
+    }
+    html::void(
+        w,
+        "link",
+        &[("rel", "outline"), ("type", "text/x-opml"), ("href", opml)],
+    )
+}
+
+fn feed_list(w: &mut HtmlWriter, feeds: &[FeedLink]) -> io::Result<()> {
+    html::element(w, "ul", &[("class", "feeds")], |w| {
+        for feed in feeds {
+            html::element(w, "li", &[], |w| {
+                html::text_element(
+                    w,
+                    "a",
+                    &[("href", &feed.url), ("type", feed.media_type)],
+                    feed.format,
+                )
+            })?;
+        }
+        Ok(())
+    })
+}
+
+fn description(w: &mut HtmlWriter, category: &Category) -> io::Result<()> {
+    let text = category.fields.description.trim();
+    if text.is_empty() {
+        return Ok(());
+    }
+    html::text_element(w, "p", &[("class", "description")], text)
+}
+
+fn snippet(w: &mut HtmlWriter, code: &str) -> io::Result<()> {
+    html::element(w, "pre", &[], |w| html::text_element(w, "code", &[], code))
+}
+
+/// The pages' style: no `<` or `&` (it is written raw).
+const PAGE_STYLE: &str = "
+body { max-width: 46em; margin: 2em auto; padding: 0 1em; font: 16px/1.5 system-ui, sans-serif; color: #222; }
+h1 { margin-bottom: 0.2em; }
+h3 { margin: 1.2em 0 0.2em; }
+.description { margin: 0; color: #555; }
+ul.feeds { list-style: none; padding: 0; margin: 0.3em 0; }
+ul.feeds li { display: inline; margin-right: 1em; }
+pre { background: #f4f4f4; padding: 0.6em; overflow-x: auto; }
+a { color: #0645ad; }
+";
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures;
+    use super::*;
+
+    fn parse(page: &str) -> roxmltree::Document<'_> {
+        roxmltree::Document::parse_with_options(
+            page,
+            roxmltree::ParsingOptions {
+                allow_dtd: true,
+                ..Default::default()
+            },
+        )
+        .expect("well-formed")
+    }
+
+    fn with_directory<T>(check: impl FnOnce(&Directory<'_>) -> T) -> T {
+        let site = fixtures::site();
+        let categories = fixtures::categories();
+        let base = fixtures::url("https://feeds.example.cn/");
+        check(&Directory {
+            site: &site,
+            base_url: &base,
+            categories: &categories,
+            created: fixtures::at(0),
+            updated: fixtures::at(0),
+        })
+    }
+
+    #[test]
+    fn the_index_discovers_the_site_feeds_and_links_every_category_feed() {
+        let page = String::from_utf8(with_directory(index_page)).expect("UTF-8");
+        let doc = parse(&page);
+        assert_eq!(doc.root_element().attribute("lang"), Some("zh-CN"));
+        let alternates: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("link") && n.attribute("rel") == Some("alternate"))
+            .map(|n| {
+                (
+                    n.attribute("type").unwrap_or_default(),
+                    n.attribute("href").unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            alternates,
+            [
+                (
+                    "application/rss+xml",
+                    "https://feeds.example.cn/feeds/all.rss"
+                ),
+                (
+                    "application/atom+xml",
+                    "https://feeds.example.cn/feeds/all.atom"
+                ),
+                (
+                    "application/feed+json",
+                    "https://feeds.example.cn/feeds/all.json"
+                ),
+            ]
+        );
+        let hrefs: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("a"))
+            .filter_map(|n| n.attribute("href"))
+            .collect();
+        for expected in [
+            "https://feeds.example.cn/feeds/world.rss",
+            "https://feeds.example.cn/feeds/world.atom",
+            "https://feeds.example.cn/feeds/world.json",
+            "https://feeds.example.cn/feeds/tech.json",
+            "https://feeds.example.cn/feeds.opml",
+            "https://feeds.example.cn/categories/world",
+        ] {
+            assert!(hrefs.contains(&expected), "{expected} in {hrefs:?}");
+        }
+        assert!(page.contains("国际 &amp; 世界"));
+        assert!(html::is_raw_safe(PAGE_STYLE));
+    }
+
+    #[test]
+    fn a_category_page_shows_the_partner_snippets_as_text() {
+        let page = with_directory(|d| {
+            let categories = fixtures::categories();
+            String::from_utf8(category_page(d, &categories[0])).expect("UTF-8")
+        });
+        let doc = parse(&page);
+        let codes: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("code"))
+            .filter_map(|n| n.text())
+            .collect();
+        assert_eq!(
+            codes[0],
+            "<script src=\"https://feeds.example.cn/embed/world.js\" async></script>"
+        );
+        assert!(codes[1].starts_with("<iframe src=\"https://feeds.example.cn/embed/world.html\""));
+        assert!(!doc.descendants().any(|n| n.has_tag_name("script")));
+        let alternates = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("link") && n.attribute("rel") == Some("alternate"))
+            .filter_map(|n| n.attribute("href"))
+            .collect::<Vec<_>>();
+        assert_eq!(alternates[0], "https://feeds.example.cn/feeds/world.rss");
+    }
+}

@@ -1,0 +1,171 @@
+//! OPML 2.0: every feed of the site in one file a feed reader imports, the
+//! site-wide feeds first, then one folder per category.
+
+use std::io;
+
+use chrono::{DateTime, Utc};
+use quick_xml::events::{BytesDecl, BytesText, Event};
+use quick_xml::Writer;
+
+use super::directory::{Directory, FeedLink};
+use super::xml_safe;
+
+/// The OPML 2.0 specification, named in `<docs>`.
+const OPML_DOCS: &str = "http://opml.org/spec2.opml";
+
+/// Renders the directory as OPML 2.0: `<head>` with the title and the
+/// RFC 822 `dateCreated`/`dateModified` (from stored changes, never the
+/// clock), `<body>` with one folder `<outline>` for the site-wide feeds and
+/// one per category, each holding an `<outline type="rss">` per format.
+pub fn opml(directory: &Directory<'_>) -> Vec<u8> {
+    let mut writer = Writer::new_with_indent(Vec::with_capacity(4096), b' ', 2);
+    let written = write(&mut writer, directory);
+    // Writing to a Vec cannot fail.
+    debug_assert!(written.is_ok(), "{written:?}");
+    let mut bytes = writer.into_inner();
+    bytes.push(b'\n');
+    bytes
+}
+
+fn write(w: &mut Writer<Vec<u8>>, directory: &Directory<'_>) -> io::Result<()> {
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let site_title = xml_safe(&directory.site.title);
+    w.create_element("opml")
+        .with_attribute(("version", "2.0"))
+        .write_inner_content(|w| {
+            w.create_element("head").write_inner_content(|w| {
+                text(w, "title", &site_title)?;
+                text(w, "dateCreated", &rfc822(directory.created))?;
+                text(w, "dateModified", &rfc822(directory.updated))?;
+                text(w, "docs", OPML_DOCS)
+            })?;
+            w.create_element("body").write_inner_content(|w| {
+                folder(w, directory, &site_title, &directory.site_feeds())?;
+                for category in directory.categories {
+                    let name = xml_safe(&category.fields.name);
+                    folder(w, directory, &name, &directory.category_feeds(category))?;
+                }
+                Ok(())
+            })?;
+            Ok(())
+        })?;
+    Ok(())
+}
+
+fn folder(
+    w: &mut Writer<Vec<u8>>,
+    directory: &Directory<'_>,
+    name: &str,
+    feeds: &[FeedLink],
+) -> io::Result<()> {
+    w.create_element("outline")
+        .with_attributes([("text", name), ("title", name)])
+        .write_inner_content(|w| {
+            for feed in feeds {
+                let text = xml_safe(&feed.title).into_owned() + " (" + feed.format + ")";
+                let mut outline = w.create_element("outline").with_attributes([
+                    ("type", "rss"),
+                    ("text", text.as_str()),
+                    ("title", text.as_str()),
+                    ("xmlUrl", feed.url.as_str()),
+                    ("htmlUrl", directory.site.url.as_str()),
+                ]);
+                if feed.format == "RSS" {
+                    outline = outline.with_attribute(("version", "RSS2"));
+                }
+                outline.write_empty()?;
+            }
+            Ok(())
+        })?;
+    Ok(())
+}
+
+fn text(w: &mut Writer<Vec<u8>>, name: &str, content: &str) -> io::Result<()> {
+    w.create_element(name)
+        .write_text_content(BytesText::new(content))?;
+    Ok(())
+}
+
+/// RFC 822 date-time as OPML wants it, in GMT: `Thu, 15 Jan 2026 08:00:00 GMT`.
+fn rfc822(time: DateTime<Utc>) -> String {
+    time.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures;
+    use super::*;
+
+    fn render() -> String {
+        let site = fixtures::site();
+        let categories = fixtures::categories();
+        let base = fixtures::url("https://feeds.example.cn/");
+        String::from_utf8(opml(&Directory {
+            site: &site,
+            base_url: &base,
+            categories: &categories,
+            created: fixtures::at(-86_400),
+            updated: fixtures::at(60),
+        }))
+        .expect("UTF-8")
+    }
+
+    #[test]
+    fn every_category_has_its_three_feeds_in_a_folder() {
+        let body = render();
+        let doc = roxmltree::Document::parse(&body).expect("well-formed");
+        let root = doc.root_element();
+        assert_eq!(root.tag_name().name(), "opml");
+        assert_eq!(root.attribute("version"), Some("2.0"));
+        let head = root
+            .children()
+            .find(|n| n.has_tag_name("head"))
+            .expect("head");
+        let head_text = |name: &str| {
+            head.children()
+                .find(|n| n.has_tag_name(name))
+                .and_then(|n| n.text())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(head_text("title"), "南方新闻 & <News> \"日报\"");
+        assert_eq!(head_text("dateCreated"), "Wed, 14 Jan 2026 08:00:00 GMT");
+        assert_eq!(head_text("dateModified"), "Thu, 15 Jan 2026 08:01:00 GMT");
+        let body_node = root
+            .children()
+            .find(|n| n.has_tag_name("body"))
+            .expect("body");
+        let folders: Vec<_> = body_node.children().filter(|n| n.is_element()).collect();
+        assert_eq!(folders.len(), 3, "site-wide and two categories");
+        assert_eq!(folders[1].attribute("text"), Some("国际 & 世界"));
+        let feeds: Vec<_> = folders[1].children().filter(|n| n.is_element()).collect();
+        let urls: Vec<_> = feeds.iter().filter_map(|n| n.attribute("xmlUrl")).collect();
+        assert_eq!(
+            urls,
+            [
+                "https://feeds.example.cn/feeds/world.rss",
+                "https://feeds.example.cn/feeds/world.atom",
+                "https://feeds.example.cn/feeds/world.json",
+            ]
+        );
+        for feed in &feeds {
+            assert_eq!(feed.attribute("type"), Some("rss"));
+            assert_eq!(feed.attribute("htmlUrl"), Some("https://news.example.cn/"));
+            assert!(feed
+                .attribute("text")
+                .is_some_and(|t| t.starts_with("国际 & 世界 - ")));
+            assert!(feed.attribute("title").is_some());
+        }
+        assert_eq!(feeds[0].attribute("version"), Some("RSS2"));
+        let site_urls: Vec<_> = folders[0]
+            .children()
+            .filter_map(|n| n.attribute("xmlUrl"))
+            .collect();
+        assert_eq!(site_urls[0], "https://feeds.example.cn/feeds/all.rss");
+    }
+
+    #[test]
+    fn the_same_directory_gives_the_same_bytes() {
+        assert_eq!(render(), render());
+    }
+}
