@@ -5,9 +5,9 @@ use atom_syndication::{
 };
 
 use super::{
-    article_id, article_url, category_of, contributor_label, effective_copyright, estimated_size,
-    feed_copyright, feed_description, feed_id, feed_title, item_terms, outlet_home, outlet_url,
-    xml_text, Feed, GENERATOR,
+    article_id, article_url, atom_link as link, category_of, contributor_label,
+    effective_copyright, estimated_size, feed_copyright, feed_description, feed_id, feed_title,
+    item_terms, outlet_home, outlet_url, xml_text, Feed, GENERATOR,
 };
 use crate::domain::Article;
 
@@ -48,15 +48,6 @@ pub(super) fn render(feed: &Feed<'_>) -> Vec<u8> {
     // was written so far is all there is to return.
     let _ = document.write_with_config(&mut out, config);
     out
-}
-
-fn link(rel: &str, href: &str, mime_type: Option<&str>) -> Link {
-    Link {
-        rel: rel.to_owned(),
-        href: xml_text(href),
-        mime_type: mime_type.map(str::to_owned),
-        ..Link::default()
-    }
 }
 
 /// self, alternate, hubs, then RFC 5005 paging.

@@ -282,3 +282,13 @@ fn contributor_label(contributor: &Contributor) -> String {
 mod fixtures;
 #[cfg(test)]
 mod tests;
+
+/// An Atom link (used by Atom itself and by RSS's `atom:link`).
+fn atom_link(rel: &str, href: &str, mime_type: Option<&str>) -> atom_syndication::Link {
+    atom_syndication::Link {
+        rel: rel.to_owned(),
+        href: xml_text(href),
+        mime_type: mime_type.map(str::to_owned),
+        ..atom_syndication::Link::default()
+    }
+}
