@@ -88,9 +88,9 @@ impl FeedRequest {
 
     /// The feed's URL for `page` (`None`: the URL as requested).
     fn url(&self, base: &crate::domain::AbsoluteUrl, page: Option<i64>) -> String {
-        let mut url = base
-            .join(&format!("feeds/{}.{}", self.name, self.format.extension()))
-            .to_string();
+        // The base ends with '/' and the name is "all" or a slug, so plain
+        // concatenation is a valid URL; this runs on every poll.
+        let mut url = format!("{base}feeds/{}.{}", self.name, self.format.extension());
         let mut query = Vec::new();
         if self.explicit_limit {
             query.push(format!("limit={}", self.limit));
