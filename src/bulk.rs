@@ -336,8 +336,8 @@ fn write_batch(
     if batch.is_empty() {
         return Ok(());
     }
-    for (_, outcome) in store::upsert_articles(conn, batch)? {
-        match outcome {
+    for stored in store::upsert_articles_stored(conn, batch)? {
+        match stored.outcome {
             Upserted::Created => summary.created += 1,
             Upserted::Updated => summary.updated += 1,
         }

@@ -15,15 +15,14 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 pub use articles::{
     count_live_articles, delete_article, find_article, find_article_by_external_id, insert_article,
     list_articles, list_articles_after_id, list_live_articles, newest_live_published_at,
-    next_scheduled_at, update_article, upsert_article, upsert_articles, ArticleCursor,
-    ArticleFilter, FeedScope, Upserted,
+    next_scheduled_at, update_article, upsert_article, upsert_articles, upsert_articles_stored,
+    ArticleCursor, ArticleFilter, FeedScope, Stored, Upserted,
 };
 pub use categories::{
     count_categories, create_category, delete_category, find_category, list_categories,
     update_category, upsert_category,
 };
 pub use changes::{changes_since, last_change_sequence, last_changed_at, record_site_fingerprint};
-pub(crate) use connection::on_backend;
 pub use connection::{
     connect_pool, establish, write_transaction, ConnectError, ConnectionManager, DatabaseUrl,
     DbConnection, DbPool, PooledConnection, WRITE_LOCK_KEY,
