@@ -43,8 +43,8 @@ run() {
         > "$work/summary" 2> "$work/stderr" || { cat "$work/stderr" >&2; return 1; }
     read -r seconds user sys kib < "$work/time"
     printf '%-10s %s\n' "$label" "$(cat "$work/summary")"
-    awk -v s="$seconds" -v u="$user" -v y="$sys" -v k="$kib" -v n="$articles" -v l="$label" -v load="$load" \
-        'BEGIN { printf "%-10s wall %.2f s, %.0f articles/s, CPU %.2f s user + %.2f s sys, peak RSS %.0f MiB (load before: %s)\n", l, s, n / s, u, y, k / 1024, load }'
+    awk -v s="$seconds" -v u="$user" -v y="$sys" -v k="$kib" -v n="$articles" -v l="$label" -v ld="$load" \
+        'BEGIN { printf "%-10s wall %.2f s, %.0f articles/s, CPU %.2f s user + %.2f s sys, peak RSS %.0f MiB (load before: %s)\n", l, s, n / s, u, y, k / 1024, ld }'
 }
 
 for _ in $(seq "$runs"); do
