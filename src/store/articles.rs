@@ -9,7 +9,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use super::changes::log_changes;
 use super::rows::{ArticleRow, ArticleValues};
 use super::schema::{articles, categories};
-use super::{on_backend, write_transaction, DbConnection, WriteError};
+use super::{write_transaction, DbConnection, WriteError};
 use crate::domain::{Article, ArticleStatus, FieldError, NewArticle, Slug};
 
 /// Which articles a feed shows.
@@ -149,6 +149,28 @@ fn replace(
     if existing.fields == new.fields && existing.published_at == published_at {
         return Ok(existing);
     }
+    let stored = replace_row(conn, &existing, old_category_id, new, new_category_id, now)?;
+    Ok(stored.into_article(new))
+}
+
+/// [`replace`] without building the resulting article: its id and times.
+fn replace_row(
+    conn: &mut DbConnection,
+    existing: &Article,
+    old_category_id: i64,
+    new: &NewArticle,
+    new_category_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Stored, WriteError> {
+    let published_at = new.published_at.unwrap_or(existing.published_at);
+    if existing.fields == new.fields && existing.published_at == published_at {
+        return Ok(Stored {
+            id: existing.id,
+            outcome: Upserted::Updated,
+            published_at,
+            updated_at: existing.updated_at,
+        });
+    }
     let external_id = new.fields.external_id.as_ref().map(|e| e.as_str());
     diesel::update(articles::table.filter(articles::id.eq(existing.id)))
         .set(ArticleValues::new(
@@ -165,9 +187,9 @@ fn replace(
     {
         log_changes(conn, [Some(old_category_id), Some(new_category_id)], now)?;
     }
-    Ok(Article {
+    Ok(Stored {
         id: existing.id,
-        fields: new.fields.clone(),
+        outcome: Upserted::Updated,
         published_at,
         updated_at: now,
     })
@@ -204,6 +226,27 @@ pub fn upsert_article(
         .ok_or(WriteError::Query(DieselError::NotFound))
 }
 
+/// Where one article of a batch ended up: enough to rebuild it from its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stored {
+    pub id: i64,
+    pub outcome: Upserted,
+    pub published_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Stored {
+    /// The stored article, `new` being what was written.
+    pub fn into_article(self, new: &NewArticle) -> Article {
+        Article {
+            id: self.id,
+            fields: new.fields.clone(),
+            published_at: self.published_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
 /// Upserts many articles by `external_id` in one transaction: all or nothing.
 /// Articles without an `external_id` are always created. `external_id`s must
 /// be distinct within one call. Returns each article and what happened to it,
@@ -212,6 +255,19 @@ pub fn upsert_articles(
     conn: &mut DbConnection,
     batch: &[NewArticle],
 ) -> Result<Vec<(Article, Upserted)>, WriteError> {
+    Ok(upsert_articles_stored(conn, batch)?
+        .into_iter()
+        .zip(batch)
+        .map(|(stored, new)| (stored.into_article(new), stored.outcome))
+        .collect())
+}
+
+/// [`upsert_articles`] without copying the articles back: for each one, in
+/// input order, its id, times and whether it was created.
+pub fn upsert_articles_stored(
+    conn: &mut DbConnection,
+    batch: &[NewArticle],
+) -> Result<Vec<Stored>, WriteError> {
     write_transaction(conn, |conn, now| {
         let category_ids = resolve_categories(conn, batch)?;
         let external_ids: Vec<&str> = batch
@@ -220,7 +276,7 @@ pub fn upsert_articles(
             .collect();
         let mut existing = find_rows_by_external_id(conn, &external_ids)?;
 
-        let mut outcomes: Vec<Option<(Article, Upserted)>> = vec![None; batch.len()];
+        let mut outcomes: Vec<Option<Stored>> = vec![None; batch.len()];
         let mut to_insert = Vec::new();
         for (index, new) in batch.iter().enumerate() {
             let key = new.fields.external_id.as_ref().map(|e| e.as_str());
@@ -228,23 +284,31 @@ pub fn upsert_articles(
                 Some((row, slug)) => {
                     let old_category_id = row.category_id;
                     let existing = row.into_article(&slug)?;
-                    let article = replace(
+                    outcomes[index] = Some(replace_row(
                         conn,
-                        existing,
+                        &existing,
                         old_category_id,
                         new,
                         category_ids[index],
                         now,
-                    )?;
-                    outcomes[index] = Some((article, Upserted::Updated));
+                    )?);
                 }
                 None => to_insert.push(index),
             }
         }
-        for (index, article) in insert_many(conn, batch, &to_insert, &category_ids, now)? {
-            outcomes[index] = Some((article, Upserted::Created));
+        let ids = insert_many(conn, batch, &to_insert, &category_ids, now)?;
+        for (&index, id) in to_insert.iter().zip(ids) {
+            outcomes[index] = Some(Stored {
+                id,
+                outcome: Upserted::Created,
+                published_at: batch[index].published_at.unwrap_or(now),
+                updated_at: now,
+            });
         }
-        Ok(outcomes.into_iter().flatten().collect())
+        outcomes
+            .into_iter()
+            .map(|o| o.ok_or(WriteError::Query(DieselError::NotFound)))
+            .collect()
     })
 }
 
@@ -301,89 +365,170 @@ fn find_rows_by_external_id(
     Ok(found)
 }
 
-/// Rows per multi-row `INSERT` (about 20 parameters a row, far below both
-/// engines' limits).
-const INSERT_CHUNK: usize = 500;
-
-/// Inserts `batch[i]` for each `i` in `indexes` with multi-row `INSERT`s.
+/// Inserts `batch[i]` for each `i` in `indexes`, in that order, and records
+/// the change; returns their ids in the same order.
 fn insert_many(
     conn: &mut DbConnection,
     batch: &[NewArticle],
     indexes: &[usize],
     category_ids: &[i64],
     now: DateTime<Utc>,
-) -> Result<Vec<(usize, Article)>, WriteError> {
-    let mut inserted = Vec::with_capacity(indexes.len());
-    // Ids follow input order: runs of keyed articles go in multi-row
-    // INSERTs, the rare article without a key on its own.
-    let has_key = |i: &usize| batch[*i].fields.external_id.is_some();
-    for run in indexes.chunk_by(|a, b| has_key(a) == has_key(b)) {
-        if !has_key(&run[0]) {
-            for &index in run {
-                let article = insert_one(conn, &batch[index], category_ids[index], now)?;
-                inserted.push((index, article));
-            }
-            continue;
-        }
-        for chunk in run.chunks(INSERT_CHUNK) {
-            inserted.extend(insert_keyed(conn, batch, chunk, category_ids, now)?);
-        }
-    }
+) -> Result<Vec<i64>, WriteError> {
+    let values = indexes.iter().map(|&i| {
+        let published_at = batch[i].published_at.unwrap_or(now);
+        ArticleValues::new(&batch[i].fields, category_ids[i], published_at, now)
+    });
+    let ids = match conn {
+        DbConnection::Sqlite(inner) => insert_rows_sqlite(inner, values)?,
+        DbConnection::Postgres(inner) => copy_rows_postgres(inner, values)?,
+    };
     let touched: HashSet<i64> = indexes
         .iter()
         .filter(|&&i| batch[i].fields.status == ArticleStatus::Published)
         .map(|&i| category_ids[i])
         .collect();
     log_changes(conn, touched.into_iter().map(Some), now)?;
-    Ok(inserted)
+    Ok(ids)
 }
 
-/// One multi-row `INSERT … RETURNING` for articles that all have an `external_id`.
-fn insert_keyed(
-    conn: &mut DbConnection,
-    batch: &[NewArticle],
-    chunk: &[usize],
-    category_ids: &[i64],
-    now: DateTime<Utc>,
-) -> Result<Vec<(usize, Article)>, WriteError> {
-    let values: Vec<ArticleValues<'_>> = chunk
-        .iter()
-        .map(|&i| {
-            let published_at = batch[i].published_at.unwrap_or(now);
-            ArticleValues::new(&batch[i].fields, category_ids[i], published_at, now)
-        })
-        .collect();
-    let ids: Vec<(i64, Option<String>)> = on_backend!(conn, |inner| {
+/// One prepared single-row `INSERT` per article: SQLite runs in-process, so a
+/// cached statement beats parsing a large multi-row `INSERT` for every chunk.
+/// Neither `RETURNING` nor a multi-row `VALUES` is used: either makes SQLite
+/// keep a statement journal, copying every page a statement touches.
+///
+/// `AUTOINCREMENT` gives each row an id above every id the table ever had and
+/// the write lock keeps other writers out, so the ids are increasing and lie
+/// between the first and the last one; when there are exactly as many values
+/// as rows they are every integer of that range.
+fn insert_rows_sqlite<'a>(
+    conn: &mut diesel::SqliteConnection,
+    values: impl ExactSizeIterator<Item = ArticleValues<'a>>,
+) -> Result<Vec<i64>, WriteError> {
+    fn last_insert_rowid(conn: &mut diesel::SqliteConnection) -> QueryResult<i64> {
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "last_insert_rowid()",
+        ))
+        .get_result(conn)
+    }
+    let count = values.len();
+    let mut first = None;
+    for row in values {
+        let external_id = row.external_id;
         diesel::insert_into(articles::table)
-            .values(&values)
-            .returning((articles::id, articles::external_id))
-            .get_results(inner)
-    })
-    .map_err(|e| external_id_taken(e, Some("(in batch)")))?;
-    let id_by_key: HashMap<String, i64> = ids
-        .into_iter()
-        .filter_map(|(id, key)| key.map(|k| (k, id)))
-        .collect();
-    chunk
+            .values(row)
+            .execute(conn)
+            .map_err(|e| external_id_taken(e, external_id))?;
+        if first.is_none() {
+            first = Some(last_insert_rowid(conn)?);
+        }
+    }
+    let Some(first) = first else {
+        return Ok(Vec::new());
+    };
+    let last = last_insert_rowid(conn)?;
+    if usize::try_from(last - first).ok() == Some(count - 1) {
+        return Ok((first..=last).collect());
+    }
+    Ok(articles::table
+        .filter(articles::id.between(first, last))
+        .select(articles::id)
+        .order(articles::id)
+        .load(conn)?)
+}
+
+/// [`ArticleValues`] with the id: `COPY` cannot return the ids it assigns.
+#[derive(Insertable)]
+#[diesel(table_name = articles, treat_none_as_default_value = false)]
+struct ArticleCopyRow<'a> {
+    id: i64,
+    external_id: Option<&'a str>,
+    category_id: i64,
+    title: &'a str,
+    summary: Option<&'a str>,
+    content_html: Option<&'a str>,
+    url: Option<&'a str>,
+    author: Option<&'a str>,
+    contributors: String,
+    source_name: Option<&'a str>,
+    source_url: Option<&'a str>,
+    source_feed_url: Option<&'a str>,
+    copyright: Option<&'a str>,
+    tags: String,
+    image_url: Option<&'a str>,
+    image_mime_type: Option<&'a str>,
+    image_length: Option<i64>,
+    status: &'a str,
+    published_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl<'a> ArticleCopyRow<'a> {
+    fn new(id: i64, v: ArticleValues<'a>) -> Self {
+        Self {
+            id,
+            external_id: v.external_id,
+            category_id: v.category_id,
+            title: v.title,
+            summary: v.summary,
+            content_html: v.content_html,
+            url: v.url,
+            author: v.author,
+            contributors: v.contributors,
+            source_name: v.source_name,
+            source_url: v.source_url,
+            source_feed_url: v.source_feed_url,
+            copyright: v.copyright,
+            tags: v.tags,
+            image_url: v.image_url,
+            image_mime_type: v.image_mime_type,
+            image_length: v.image_length,
+            status: v.status,
+            published_at: v.published_at,
+            created_at: v.created_at,
+            updated_at: v.updated_at,
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct NextId {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// Takes ids from the articles' identity sequence (increasing, in input
+/// order) and sends the rows with one binary `COPY FROM STDIN`: far less
+/// work for the server than parsing and planning multi-row `INSERT`s.
+fn copy_rows_postgres<'a>(
+    conn: &mut diesel::PgConnection,
+    values: impl ExactSizeIterator<Item = ArticleValues<'a>>,
+) -> Result<Vec<i64>, WriteError> {
+    let count =
+        i64::try_from(values.len()).map_err(|e| DieselError::SerializationError(Box::new(e)))?;
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let mut ids: Vec<i64> = diesel::sql_query(
+        "SELECT nextval(pg_get_serial_sequence('articles', 'id')) AS id \
+         FROM generate_series(1, $1)",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(count)
+    .load::<NextId>(conn)?
+    .into_iter()
+    .map(|row| row.id)
+    .collect();
+    ids.sort_unstable();
+    let rows: Vec<ArticleCopyRow<'a>> = ids
         .iter()
-        .map(|&index| {
-            let new = &batch[index];
-            let key = new
-                .fields
-                .external_id
-                .as_ref()
-                .map(|e| e.as_str())
-                .unwrap_or_default();
-            let id = *id_by_key.get(key).ok_or(DieselError::NotFound)?;
-            let article = Article {
-                id,
-                fields: new.fields.clone(),
-                published_at: new.published_at.unwrap_or(now),
-                updated_at: now,
-            };
-            Ok((index, article))
-        })
-        .collect()
+        .zip(values)
+        .map(|(&id, v)| ArticleCopyRow::new(id, v))
+        .collect();
+    diesel::copy_from(articles::table)
+        .from_insertable(&rows)
+        .execute(conn)
+        .map_err(|e| external_id_taken(e, Some("(in batch)")))?;
+    Ok(ids)
 }
 
 /// Deletes the article; `false` when it did not exist.

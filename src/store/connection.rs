@@ -18,18 +18,6 @@ pub enum DbConnection {
     Postgres(PgConnection),
 }
 
-/// Runs the same body on the concrete connection, for the few statements
-/// (batch inserts, `ON CONFLICT`) that the shared enum cannot compile.
-macro_rules! on_backend {
-    ($conn:expr, |$inner:ident| $body:expr) => {
-        match $conn {
-            $crate::store::DbConnection::Sqlite($inner) => $body,
-            $crate::store::DbConnection::Postgres($inner) => $body,
-        }
-    };
-}
-pub(crate) use on_backend;
-
 /// Which engine a `--database-url` names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {

@@ -15,8 +15,8 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 pub use articles::{
     count_live_articles, delete_article, find_article, find_article_by_external_id, insert_article,
     list_articles, list_articles_after_id, list_live_articles, newest_live_published_at,
-    next_scheduled_at, update_article, upsert_article, upsert_articles, ArticleCursor,
-    ArticleFilter, FeedScope, Upserted,
+    next_scheduled_at, update_article, upsert_article, upsert_articles, upsert_articles_stored,
+    ArticleCursor, ArticleFilter, FeedScope, Stored, Upserted,
 };
 pub use categories::{
     count_categories, create_category, delete_category, find_category, list_categories,
@@ -24,7 +24,6 @@ pub use categories::{
 };
 pub use changes::{changes_since, last_change_sequence, last_changed_at, record_site_fingerprint};
 pub use changes::{first_change_at, last_category_list_change_at, last_site_wide_change_at};
-pub(crate) use connection::on_backend;
 pub use connection::{
     connect_pool, establish, write_transaction, ConnectError, ConnectionManager, DatabaseUrl,
     DbConnection, DbPool, PooledConnection, WRITE_LOCK_KEY,
