@@ -21,6 +21,8 @@ pub struct Metrics {
     pub cache_misses: IntCounter,
     /// Time to query and render one response body.
     pub render_seconds: Histogram,
+    /// Database calls made while answering requests.
+    pub database_calls: IntCounter,
     ok: AtomicU64,
     not_modified: AtomicU64,
 }
@@ -63,7 +65,12 @@ impl Metrics {
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(cache_hits.clone()))?;
         registry.register(Box::new(cache_misses.clone()))?;
+        let database_calls = IntCounter::new(
+            "database_calls_total",
+            "Database calls made while answering requests",
+        )?;
         registry.register(Box::new(render_seconds.clone()))?;
+        registry.register(Box::new(database_calls.clone()))?;
         Ok(Self {
             registry,
             requests,
@@ -71,6 +78,7 @@ impl Metrics {
             cache_hits,
             cache_misses,
             render_seconds,
+            database_calls,
             ok: AtomicU64::new(0),
             not_modified: AtomicU64::new(0),
         })

@@ -105,6 +105,7 @@ where
     T: Send + 'static,
     F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
 {
+    state.metrics.database_calls.inc();
     let pool = state.pool.clone();
     web::block(move || {
         let mut conn = pool.get()?;
@@ -120,6 +121,7 @@ where
     T: Send + 'static,
     F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
 {
+    state.metrics.database_calls.inc();
     let state = state.clone();
     web::block(move || {
         let mut conn = state.pool.get()?;

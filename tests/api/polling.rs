@@ -263,12 +263,14 @@ on_both_backends! {
         let misses = app.metric("syndic_cache_misses_total").await;
         let hits = app.metric("syndic_cache_hits_total").await;
         let renders = app.metric("syndic_render_duration_seconds_count").await;
+        let queries = app.metric("syndic_database_calls_total").await;
         for _ in 0..5 {
             assert_eq!(get(&app, "/feeds/world.atom", &[]).await.0, 200);
             assert_eq!(get(&app, "/feeds/world.atom", &[(IF_NONE_MATCH, tag.as_str())]).await.0, 304);
         }
         assert_eq!(app.metric("syndic_cache_misses_total").await, misses);
         assert_eq!(app.metric("syndic_render_duration_seconds_count").await, renders, "no rendering");
+        assert_eq!(app.metric("syndic_database_calls_total").await, queries, "no database query");
         assert_eq!(app.metric("syndic_cache_hits_total").await, hits + 10.0);
         assert_eq!(app.metric("syndic_http_requests_total{route=\"/feeds/{feed}\",status=\"304\"}").await, 5.0);
         // A write to another category leaves this feed cached.
