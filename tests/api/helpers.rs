@@ -78,6 +78,15 @@ pub struct TestApp {
     pub config: Config,
 }
 
+/// A client without automatic decompression, so bodies and headers are as sent.
+pub fn raw_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .build()
+        .expect("client")
+}
+
 /// Settings of the test site.
 pub fn test_settings(database_url: &str, port: u16) -> SettingsArgs {
     SettingsArgs {

@@ -5,17 +5,8 @@ use reqwest::header::{HeaderMap, IF_NONE_MATCH, ORIGIN};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{Backend, TestApp, TestDatabase};
+use crate::helpers::{raw_client, Backend, TestApp, TestDatabase};
 use crate::on_both_backends;
-
-/// A plain client (no decompression), so bodies and headers are as sent.
-fn raw_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_gzip()
-        .no_brotli()
-        .build()
-        .expect("client")
-}
 
 pub async fn send(
     app: &TestApp,

@@ -6,17 +6,8 @@ use reqwest::header::{HeaderMap, ACCEPT_ENCODING, IF_MODIFIED_SINCE, IF_NONE_MAT
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{sample_article, spawn_app, Backend, TestApp};
+use crate::helpers::{raw_client, sample_article, spawn_app, Backend, TestApp};
 use crate::on_both_backends;
-
-/// A client without automatic decompression, to see the encodings as sent.
-fn raw_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_gzip()
-        .no_brotli()
-        .build()
-        .expect("client")
-}
 
 async fn get(
     app: &TestApp,
