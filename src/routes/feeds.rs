@@ -163,10 +163,12 @@ pub async fn show(
     }
     state.metrics.cache_misses.inc();
     let version = state.cache.version(request.cache_scope());
+    // Item category names come from the cached list, not another query.
+    let all_categories = categories(&state).await?;
     let rendering_state = state.clone();
     let timer = state.metrics.render_seconds.start_timer();
     let rendered = with_db(&state, move |conn| {
-        render_feed(conn, &rendering_state, &request)
+        render_feed(conn, &rendering_state, &request, &all_categories)
     })
     .await?;
     timer.observe_duration();
@@ -205,6 +207,7 @@ fn render_feed(
     conn: &mut DbConnection,
     state: &AppState,
     request: &FeedRequest,
+    categories: &[Category],
 ) -> Result<Rendered, ApiError> {
     let config = &state.config;
     let now = conditional::now();
@@ -224,7 +227,6 @@ fn render_feed(
         (request.page - 1) * request.limit,
         request.limit,
     )?;
-    let categories = store::list_categories(conn)?;
     let changed = store::last_changed_at(conn, scope)?;
     let published = store::newest_live_published_at(conn, scope, now)?;
     let updated = changed.max(published).unwrap_or_default();
@@ -235,7 +237,7 @@ fn render_feed(
     let feed = Feed {
         site: &config.site,
         category: request.category.as_ref(),
-        categories: &categories,
+        categories,
         items: &items,
         links: FeedLinks {
             self_url: request.url(&config.base_url, None),
