@@ -7,6 +7,7 @@
 //! problem+json. Feed responses are kept in `cache`, decided by
 //! `conditional` (`304` or `200`), and invalidated by `changes`, which
 //! follows the change log. `startup` wires the routes to a listener;
+//! `websub` tells hubs what changed, from an outbox table.
 //! `config` is parsed once in `main` and passed down. The CLI's bulk
 //! commands live in `bulk`, demo content in `demo`.
 
@@ -23,3 +24,4 @@ pub mod render;
 pub mod routes;
 pub mod startup;
 pub mod store;
+pub mod websub;

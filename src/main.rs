@@ -180,6 +180,7 @@ fn serve(config: Config) -> CommandResult {
     let state = startup::prepare(config)?;
     let listener = TcpListener::bind(&bind)?;
     tracing::info!(address = %bind, "listening");
-    actix_web::rt::System::new().block_on(async move { startup::run(listener, state)?.await })?;
+    actix_web::rt::System::new()
+        .block_on(async move { startup::run(listener, state)?.wait().await })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,11 +1,11 @@
 //! Prometheus metrics: requests by route and status, latency, cache hits and
-//! misses, render time.
+//! misses, render time, database calls, the WebSub outbox.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry,
-    TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
+    Registry, TextEncoder,
 };
 
 /// Every metric syndic exports, registered in its own registry.
@@ -23,6 +23,16 @@ pub struct Metrics {
     pub render_seconds: Histogram,
     /// Database calls made while answering requests.
     pub database_calls: IntCounter,
+    /// Rounds in which change notifications arrived from PostgreSQL.
+    pub change_notifications: IntCounter,
+    /// Times the connection listening for change notifications was lost
+    /// and made again (the response cache is flushed each time).
+    pub change_listener_reconnects: IntCounter,
+    /// WebSub pings waiting in the outbox (all nodes'), retries included.
+    pub websub_queue_depth: IntGauge,
+    /// WebSub ping attempts by outcome: `sent`, `failed` (to be retried),
+    /// `given_up`.
+    pub websub_pings: IntCounterVec,
     ok: AtomicU64,
     not_modified: AtomicU64,
 }
@@ -71,6 +81,33 @@ impl Metrics {
         )?;
         registry.register(Box::new(render_seconds.clone()))?;
         registry.register(Box::new(database_calls.clone()))?;
+        let websub_queue_depth = IntGauge::new(
+            "websub_queue_depth",
+            "WebSub pings waiting to be sent, retries included",
+        )?;
+        let websub_pings = IntCounterVec::new(
+            Opts::new(
+                "websub_pings_total",
+                "WebSub ping attempts by outcome (sent, failed, given_up)",
+            ),
+            &["outcome"],
+        )?;
+        registry.register(Box::new(websub_queue_depth.clone()))?;
+        let change_notifications = IntCounter::new(
+            "change_notifications_total",
+            "Times change notifications arrived from PostgreSQL (LISTEN)",
+        )?;
+        let change_listener_reconnects = IntCounter::new(
+            "change_listener_reconnects_total",
+            "Times the change listener reconnected (the cache was flushed)",
+        )?;
+        registry.register(Box::new(change_notifications.clone()))?;
+        registry.register(Box::new(change_listener_reconnects.clone()))?;
+        registry.register(Box::new(websub_pings.clone()))?;
+        // Exported from the start, so that a dashboard sees zeros, not gaps.
+        for outcome in ["sent", "failed", "given_up"] {
+            websub_pings.with_label_values(&[outcome]);
+        }
         Ok(Self {
             registry,
             requests,
@@ -79,6 +116,10 @@ impl Metrics {
             cache_misses,
             render_seconds,
             database_calls,
+            change_notifications,
+            change_listener_reconnects,
+            websub_queue_depth,
+            websub_pings,
             ok: AtomicU64::new(0),
             not_modified: AtomicU64::new(0),
         })

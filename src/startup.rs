@@ -4,17 +4,19 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_web::dev::{Server, Service};
+use actix_web::dev::{Server, ServerHandle, Service};
 use actix_web::middleware::Compress;
+use actix_web::rt::task::JoinHandle;
 use actix_web::{web, App, HttpServer};
+use tokio::sync::watch;
 
 use crate::cache::ResponseCache;
-use crate::changes::ChangeWatcher;
+use crate::changes::{self, ChangeWatcher};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::store::{self, DbPool};
-use crate::{demo, routes};
+use crate::{demo, routes, websub};
 
 /// What every handler can reach.
 pub struct AppState {
@@ -29,6 +31,10 @@ pub struct AppState {
 
 /// Bodies the response cache may hold, compressed forms included.
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// How long shutdown waits for a WebSub round in progress (a hub's answer
+/// is awaited at most 10 s).
+const PUBLISHER_GRACE: Duration = Duration::from_secs(12);
 
 /// How often the change log is read for writes made by other processes.
 const CHANGE_POLL_INTERVAL: Duration = Duration::from_secs(1);
@@ -69,6 +75,9 @@ pub fn prepare(config: Config) -> Result<AppState, StartupError> {
     if config.demo && demo::fill_if_empty(&mut conn).map_err(StartupError::Demo)? {
         tracing::info!("demo content created");
     }
+    if !config.websub_hubs.is_empty() {
+        websub::enqueue_changes(&mut conn, &config)?;
+    }
     let watcher = ChangeWatcher::new(&mut conn)?;
     drop(conn);
     Ok(AppState {
@@ -98,11 +107,58 @@ fn site_fingerprint(config: &Config) -> String {
     parts.to_string()
 }
 
-/// Serves `state` on `listener` until shut down (SIGINT/SIGTERM finish the
-/// requests in flight first).
-pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+/// A server listening, with the background tasks that keep its cache and
+/// the WebSub outbox moving.
+pub struct RunningServer {
+    server: Server,
+    /// Only read the database: stopped at any point.
+    readers: Vec<JoinHandle<()>>,
+    /// Sends WebSub pings: asked to stop, then given time to record the
+    /// outcome of the round in progress.
+    publisher: JoinHandle<()>,
+    stop_publishing: watch::Sender<bool>,
+}
+
+impl RunningServer {
+    /// Stops it from elsewhere (`stop(true)`: finish the requests in flight).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped, by the handle or by SIGINT/SIGTERM (which
+    /// stop accepting, finish the requests in flight, then return), and
+    /// then ends the background tasks.
+    pub async fn wait(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        for task in self.readers {
+            task.abort();
+        }
+        let _ = self.stop_publishing.send(true);
+        if actix_web::rt::time::timeout(PUBLISHER_GRACE, self.publisher)
+            .await
+            .is_err()
+        {
+            tracing::warn!("WebSub round still running at shutdown; its pings will be sent again");
+        }
+        result
+    }
+}
+
+/// Serves `state` on `listener`: call within an actix system, then
+/// [`RunningServer::wait`].
+pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<RunningServer> {
     let state = web::Data::new(state);
-    actix_web::rt::spawn(follow_changes(state.clone()));
+    let readers = vec![
+        actix_web::rt::spawn(follow_changes(state.clone())),
+        actix_web::rt::spawn(changes::listen_for_notifications(
+            state.config.database_url.clone(),
+            state.watcher.clone(),
+            state.cache.clone(),
+            state.metrics.clone(),
+        )),
+    ];
+    let (stop_publishing, stopped) = watch::channel(false);
+    let publisher = actix_web::rt::spawn(websub::publish_changes(state.clone(), stopped));
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -138,7 +194,12 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     .tcp_nodelay(true)
     .listen(listener)?
     .run();
-    Ok(server)
+    Ok(RunningServer {
+        server,
+        readers,
+        publisher,
+        stop_publishing,
+    })
 }
 
 /// Reads the change log once a second, so writes made by other processes

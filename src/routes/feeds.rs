@@ -28,6 +28,8 @@ pub enum FeedFormat {
 }
 
 impl FeedFormat {
+    pub const ALL: [Self; 3] = [Self::Rss, Self::Atom, Self::Json];
+
     fn from_extension(extension: &str) -> Option<Self> {
         match extension {
             "rss" => Some(Self::Rss),
@@ -88,9 +90,7 @@ impl FeedRequest {
 
     /// The feed's URL for `page` (`None`: the URL as requested).
     fn url(&self, base: &crate::domain::AbsoluteUrl, page: Option<i64>) -> String {
-        // The base ends with '/' and the name is "all" or a slug, so plain
-        // concatenation is a valid URL; this runs on every poll.
-        let mut url = format!("{base}feeds/{}.{}", self.name, self.format.extension());
+        let mut url = feed_url(base, &self.name, self.format);
         let mut query = Vec::new();
         if self.explicit_limit {
             query.push(format!("limit={}", self.limit));
@@ -107,6 +107,13 @@ impl FeedRequest {
         }
         url
     }
+}
+
+/// The URL of the first page of feed `name` (`all` or a category slug).
+pub fn feed_url(base: &crate::domain::AbsoluteUrl, name: &str, format: FeedFormat) -> String {
+    // The base ends with '/' and the name is "all" or a slug, so plain
+    // concatenation is a valid URL; this runs on every poll.
+    format!("{base}feeds/{name}.{}", format.extension())
 }
 
 fn parse_page(raw: Option<&str>) -> Result<i64, ApiError> {

@@ -11,6 +11,8 @@ mod health;
 mod pages;
 mod partner;
 
+pub use feeds::{feed_url, FeedFormat, SITE_FEED};
+
 use actix_web::http::Method;
 use actix_web::{web, HttpResponse};
 

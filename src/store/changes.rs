@@ -3,11 +3,19 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
+use diesel::connection::SimpleConnection;
 use diesel::dsl::{max, min};
 use diesel::prelude::*;
 
 use super::schema::{categories, changes, service_state};
 use super::{write_transaction, DbConnection, FeedScope, WriteError};
+
+/// The PostgreSQL notification channel told of every committed change, so
+/// other nodes refresh their caches at once rather than at their next poll.
+pub const CHANGES_CHANNEL: &str = "syndic_changes";
+
+/// `application_name` of the connection that listens on [`CHANGES_CHANNEL`].
+pub const LISTENER_NAME: &str = "syndic-listener";
 
 /// Records that the given categories changed at `now` (`None`: every feed).
 pub(super) fn log_changes(
@@ -23,6 +31,10 @@ pub(super) fn log_changes(
                 changes::changed_at.eq(now.naive_utc()),
             ))
             .execute(conn)?;
+    }
+    if matches!(conn, DbConnection::Postgres(_)) {
+        // Delivered when the transaction commits, and not at all if it rolls back.
+        conn.batch_execute(&format!("NOTIFY {CHANGES_CHANNEL}"))?;
     }
     Ok(())
 }
@@ -139,4 +151,34 @@ pub fn record_site_fingerprint(
         log_changes(conn, [None], now)?;
         Ok(true)
     })
+}
+
+/// Subscribes a PostgreSQL connection to [`CHANGES_CHANNEL`]; on SQLite,
+/// which has no notifications, does nothing and returns false.
+pub fn listen_for_changes(conn: &mut DbConnection) -> QueryResult<bool> {
+    match conn {
+        DbConnection::Postgres(pg) => {
+            // Named so that operators (and tests) can find it in pg_stat_activity.
+            pg.batch_execute(&format!(
+                "SET application_name = '{LISTENER_NAME}'; LISTEN {CHANGES_CHANNEL}"
+            ))?;
+            Ok(true)
+        }
+        DbConnection::Sqlite(_) => Ok(false),
+    }
+}
+
+/// Reads the notifications that have arrived on a listening connection,
+/// without waiting; true when there was at least one. An error means the
+/// connection is lost.
+pub fn take_change_notifications(conn: &mut DbConnection) -> QueryResult<bool> {
+    let DbConnection::Postgres(pg) = conn else {
+        return Ok(false);
+    };
+    let mut any = false;
+    for notification in pg.notifications_iter() {
+        notification?;
+        any = true;
+    }
+    Ok(any)
 }

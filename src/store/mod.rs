@@ -8,6 +8,7 @@ mod connection;
 mod rows;
 pub mod schema;
 mod tokens;
+mod websub;
 
 use diesel::connection::SimpleConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
@@ -24,11 +25,16 @@ pub use categories::{
 };
 pub use changes::{changes_since, last_change_sequence, last_changed_at, record_site_fingerprint};
 pub use changes::{first_change_at, last_category_list_change_at, last_site_wide_change_at};
+pub use changes::{listen_for_changes, take_change_notifications, CHANGES_CHANNEL, LISTENER_NAME};
 pub use connection::{
     connect_pool, establish, write_transaction, ConnectError, ConnectionManager, DatabaseUrl,
     DbConnection, DbPool, PooledConnection, WRITE_LOCK_KEY,
 };
 pub use tokens::{create_token, find_token_name, list_tokens, revoke_token, TokenRecord};
+pub use websub::{
+    claim_due_pings, count_pending_pings, enqueue_pings, postpone_ping, remove_ping, ChangedFeeds,
+    ClaimedPing,
+};
 
 use crate::domain::{FieldError, Slug};
 

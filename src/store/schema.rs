@@ -63,6 +63,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    websub_pings (id) {
+        id -> BigInt,
+        hub -> Text,
+        topic -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(articles -> categories (category_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -71,4 +84,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     categories,
     changes,
     service_state,
+    websub_pings,
 );

@@ -76,6 +76,8 @@ pub struct TestApp {
     pub database_url: String,
     pub pool: store::DbPool,
     pub config: Config,
+    /// Stops the server (see [`TestApp::stop`]).
+    pub server: actix_web::dev::ServerHandle,
 }
 
 /// A client without automatic decompression, so bodies and headers are as sent.
@@ -124,8 +126,9 @@ pub async fn spawn_with_url(database_url: &str, adjust: impl FnOnce(&mut Setting
         store::create_token(&mut conn, &name, &hash_token(&token)).expect("token");
     }
     let pool = state.pool.clone();
-    let server = startup::run(listener, state).expect("server");
-    actix_web::rt::spawn(server);
+    let running = startup::run(listener, state).expect("server");
+    let server = running.handle();
+    actix_web::rt::spawn(running.wait());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         client: reqwest::Client::builder()
@@ -137,6 +140,7 @@ pub async fn spawn_with_url(database_url: &str, adjust: impl FnOnce(&mut Setting
         database_url: database_url.to_owned(),
         pool,
         config,
+        server,
     }
 }
 
@@ -172,6 +176,31 @@ macro_rules! on_both_backends {
     )*};
 }
 
+/// Like [`on_both_backends!`] for bodies that start their own servers: the
+/// body gets the backend (on PostgreSQL without `SYNDIC_TEST_POSTGRES_URL`,
+/// `TestDatabase::create` says it skips and gives `None`).
+#[macro_export]
+macro_rules! for_both_backends {
+    ($(async fn $name:ident($backend:ident: Backend) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($backend: $crate::helpers::Backend) $body
+
+            #[actix_web::test]
+            async fn sqlite() {
+                body($crate::helpers::Backend::Sqlite).await;
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                body($crate::helpers::Backend::Postgres).await;
+            }
+        }
+    )*};
+}
+
 impl TestApp {
     /// Another server on the same database, as after a restart.
     pub async fn restart(&self) -> TestApp {
@@ -180,6 +209,12 @@ impl TestApp {
             settings.base_url = Some(base_url)
         })
         .await
+    }
+
+    /// Stops the server as SIGTERM would: no new connections, requests in
+    /// flight finished, background tasks ended.
+    pub async fn stop(&self) {
+        self.server.stop(true).await;
     }
 
     /// The value of a metric line `name` (with its labels) in `/metrics`.

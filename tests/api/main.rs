@@ -11,6 +11,7 @@ mod categories;
 mod cli;
 mod feeds;
 mod polling;
+mod websub;
 
 mod browser;
 mod directory;

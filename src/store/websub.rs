@@ -1,0 +1,267 @@
+//! The WebSub outbox: publish pings waiting to be sent to hubs.
+//!
+//! Pings are derived from the change log, so a write never does anything for
+//! WebSub itself: a background worker turns committed changes into rows here
+//! and sends them. Enqueuing and claiming run as write transactions, which
+//! serialize across nodes sharing a PostgreSQL database, so each change is
+//! enqueued once and each row is sent by one node at a time.
+
+use std::collections::{BTreeSet, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+
+use super::schema::{articles, categories, changes, service_state, websub_pings};
+use super::{write_transaction, DbConnection};
+use crate::domain::ArticleStatus;
+
+/// `service_state` row: the newest change already turned into pings.
+const CHANGE_CURSOR: &str = "websub_change_cursor";
+/// `service_state` row: scheduled articles that went live up to this time
+/// have had their pings enqueued.
+const LIVE_CURSOR: &str = "websub_live_cursor";
+
+/// Which feeds changed since the last enqueue.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ChangedFeeds {
+    /// The site-wide feeds changed: true whenever anything changed.
+    pub site_feeds: bool,
+    /// Slugs of the existing categories whose feeds changed.
+    pub categories: BTreeSet<String>,
+}
+
+impl ChangedFeeds {
+    pub fn is_empty(&self) -> bool {
+        !self.site_feeds && self.categories.is_empty()
+    }
+}
+
+/// A ping claimed for sending.
+#[derive(Debug, Clone)]
+pub struct ClaimedPing {
+    pub id: i64,
+    pub hub: String,
+    pub topic: String,
+    /// Failed attempts so far.
+    pub attempts: i32,
+}
+
+/// Turns the changes committed since the last call (and scheduled articles
+/// that have gone live since) into one pending ping per hub and topic URL,
+/// `topics` naming the feed URLs of what changed. A ping already waiting for
+/// the same hub and topic covers the new change. Returns how many rows were
+/// added. The first call only records where the log stands: pings are for
+/// changes made while hubs are configured.
+pub fn enqueue_pings(
+    conn: &mut DbConnection,
+    hubs: &[String],
+    topics: impl Fn(&ChangedFeeds) -> Vec<String>,
+) -> QueryResult<usize> {
+    write_transaction(conn, |conn, now| {
+        let newest_change = changes::table
+            .select(diesel::dsl::max(changes::id))
+            .first::<Option<i64>>(conn)?
+            .unwrap_or(0);
+        let (Some(change_cursor), Some(live_cursor)) = (
+            read_cursor(conn, CHANGE_CURSOR)?,
+            read_cursor(conn, LIVE_CURSOR)?,
+        ) else {
+            write_cursor(conn, CHANGE_CURSOR, &newest_change.to_string(), now)?;
+            write_cursor(conn, LIVE_CURSOR, &now.to_rfc3339(), now)?;
+            return Ok(0);
+        };
+        let change_cursor = change_cursor.parse::<i64>().unwrap_or(newest_change);
+        let live_cursor =
+            DateTime::parse_from_rfc3339(&live_cursor).map_or(now, |t| t.with_timezone(&Utc));
+
+        let mut touched: BTreeSet<Option<i64>> = changes::table
+            .filter(changes::id.gt(change_cursor))
+            .select(changes::category_id)
+            .load::<Option<i64>>(conn)?
+            .into_iter()
+            .collect();
+        // Articles written before their publication time, which came in the
+        // window: their feeds changed without a write.
+        let went_live = articles::table
+            .filter(articles::status.eq(ArticleStatus::Published.as_str()))
+            .filter(articles::published_at.gt(live_cursor.naive_utc()))
+            .filter(articles::published_at.le(now.naive_utc()))
+            .filter(articles::updated_at.lt(articles::published_at))
+            .select(articles::category_id)
+            .distinct()
+            .load::<i64>(conn)?;
+        touched.extend(went_live.into_iter().map(Some));
+
+        let changed = changed_feeds(conn, &touched)?;
+        let added = if changed.is_empty() {
+            0
+        } else {
+            insert_pings(conn, hubs, &topics(&changed), now)?
+        };
+        write_cursor(conn, CHANGE_CURSOR, &newest_change.to_string(), now)?;
+        write_cursor(conn, LIVE_CURSOR, &now.to_rfc3339(), now)?;
+        Ok(added)
+    })
+}
+
+fn changed_feeds(
+    conn: &mut DbConnection,
+    touched: &BTreeSet<Option<i64>>,
+) -> QueryResult<ChangedFeeds> {
+    let ids: Vec<i64> = touched.iter().flatten().copied().collect();
+    // A change without a category (the site settings) changes every feed; a
+    // deleted category has no slug left, only the site-wide feeds to announce.
+    let slugs = if touched.contains(&None) {
+        categories::table
+            .select(categories::slug)
+            .load::<String>(conn)?
+    } else if ids.is_empty() {
+        Vec::new()
+    } else {
+        categories::table
+            .filter(categories::id.eq_any(&ids))
+            .select(categories::slug)
+            .load::<String>(conn)?
+    };
+    Ok(ChangedFeeds {
+        site_feeds: !touched.is_empty(),
+        categories: slugs.into_iter().collect(),
+    })
+}
+
+fn insert_pings(
+    conn: &mut DbConnection,
+    hubs: &[String],
+    topics: &[String],
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    let waiting: HashSet<(String, String)> = websub_pings::table
+        .filter(websub_pings::claimed_until.is_null())
+        .select((websub_pings::hub, websub_pings::topic))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let mut added = 0;
+    for hub in hubs {
+        for topic in topics {
+            if waiting.contains(&(hub.clone(), topic.clone())) {
+                continue;
+            }
+            diesel::insert_into(websub_pings::table)
+                .values((
+                    websub_pings::hub.eq(hub),
+                    websub_pings::topic.eq(topic),
+                    websub_pings::attempts.eq(0),
+                    websub_pings::next_attempt_at.eq(now.naive_utc()),
+                    websub_pings::created_at.eq(now.naive_utc()),
+                ))
+                .execute(conn)?;
+            added += 1;
+        }
+    }
+    Ok(added)
+}
+
+fn read_cursor(conn: &mut DbConnection, name: &str) -> QueryResult<Option<String>> {
+    service_state::table
+        .filter(service_state::name.eq(name))
+        .select(service_state::value)
+        .first::<String>(conn)
+        .optional()
+}
+
+fn write_cursor(
+    conn: &mut DbConnection,
+    name: &str,
+    value: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let updated = diesel::update(service_state::table.filter(service_state::name.eq(name)))
+        .set((
+            service_state::value.eq(value),
+            service_state::changed_at.eq(now.naive_utc()),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(service_state::table)
+            .values((
+                service_state::name.eq(name),
+                service_state::value.eq(value),
+                service_state::changed_at.eq(now.naive_utc()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Claims up to `limit` pings that are due and not being sent by another
+/// node, for `lease`: if this node dies while sending, they become due again
+/// when the lease runs out.
+pub fn claim_due_pings(
+    conn: &mut DbConnection,
+    limit: i64,
+    lease: Duration,
+) -> QueryResult<Vec<ClaimedPing>> {
+    write_transaction(conn, |conn, now| {
+        let due = websub_pings::table
+            .filter(websub_pings::next_attempt_at.le(now.naive_utc()))
+            .filter(
+                websub_pings::claimed_until
+                    .is_null()
+                    .or(websub_pings::claimed_until.lt(now.naive_utc())),
+            )
+            .order(websub_pings::id)
+            .limit(limit)
+            .select((
+                websub_pings::id,
+                websub_pings::hub,
+                websub_pings::topic,
+                websub_pings::attempts,
+            ))
+            .load::<(i64, String, String, i32)>(conn)?;
+        let ids: Vec<i64> = due.iter().map(|(id, ..)| *id).collect();
+        if !ids.is_empty() {
+            diesel::update(websub_pings::table.filter(websub_pings::id.eq_any(&ids)))
+                .set(websub_pings::claimed_until.eq((now + lease).naive_utc()))
+                .execute(conn)?;
+        }
+        Ok(due
+            .into_iter()
+            .map(|(id, hub, topic, attempts)| ClaimedPing {
+                id,
+                hub,
+                topic,
+                attempts,
+            })
+            .collect())
+    })
+}
+
+/// The hub accepted the ping (or it is given up): it leaves the queue.
+pub fn remove_ping(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    diesel::delete(websub_pings::table.filter(websub_pings::id.eq(id))).execute(conn)?;
+    Ok(())
+}
+
+/// The hub refused the ping or did not answer: try again at `retry_at`.
+pub fn postpone_ping(
+    conn: &mut DbConnection,
+    id: i64,
+    retry_at: DateTime<Utc>,
+    error: &str,
+) -> QueryResult<()> {
+    diesel::update(websub_pings::table.filter(websub_pings::id.eq(id)))
+        .set((
+            websub_pings::attempts.eq(websub_pings::attempts + 1),
+            websub_pings::next_attempt_at.eq(retry_at.naive_utc()),
+            websub_pings::claimed_until.eq(None::<chrono::NaiveDateTime>),
+            websub_pings::last_error.eq(error),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Pings waiting to be sent, retries included.
+pub fn count_pending_pings(conn: &mut DbConnection) -> QueryResult<i64> {
+    websub_pings::table.count().get_result(conn)
+}

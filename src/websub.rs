@@ -1,0 +1,222 @@
+//! WebSub publishing: tells the configured hubs which feeds changed.
+//!
+//! Writes only append to the change log. A background task on every node
+//! turns new changes into rows of the outbox (`store::enqueue_pings`),
+//! claims due rows and sends each as a form POST
+//! `hub.mode=publish&hub.url=FEED_URL`, retrying failures with exponential
+//! backoff. Because the outbox is a table and claiming is a serialized write,
+//! pings survive restarts and several nodes send each one once.
+
+use std::time::Duration;
+
+use actix_web::web;
+use futures_util::future::join_all;
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::domain::AbsoluteUrl;
+use crate::routes::{feed_url, FeedFormat, SITE_FEED};
+use crate::startup::AppState;
+use crate::store::{self, ChangedFeeds, ClaimedPing, DbConnection};
+
+/// How often the outbox is filled from the change log and due pings sent.
+const ROUND_INTERVAL: Duration = Duration::from_secs(1);
+/// Pings claimed per round.
+const BATCH: i64 = 100;
+/// A claimed ping not finished by then (its node died) is sent again.
+const CLAIM_LEASE_SECONDS: i64 = 60;
+/// Longest wait for a hub's answer.
+const HUB_TIMEOUT: Duration = Duration::from_secs(10);
+/// Attempts before a ping is given up (about an hour of retries). A later
+/// change to the same feed enqueues a new one.
+const MAX_ATTEMPTS: i32 = 15;
+/// Longest wait between two attempts.
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(600);
+
+/// The feed URLs a hub must hear about: the first page of every format of
+/// each changed category's feeds, and of the site-wide feeds.
+pub fn topics(base_url: &AbsoluteUrl, changed: &ChangedFeeds) -> Vec<String> {
+    let names = changed
+        .categories
+        .iter()
+        .map(String::as_str)
+        .chain(changed.site_feeds.then_some(SITE_FEED));
+    names
+        .flat_map(|name| FeedFormat::ALL.map(|format| feed_url(base_url, name, format)))
+        .collect()
+}
+
+/// How long to wait after the `failures`-th failed attempt: 1 s, 2 s, 4 s…
+/// up to [`MAX_RETRY_DELAY`].
+pub fn retry_delay(failures: i32) -> Duration {
+    let exponent = failures.clamp(1, 31) as u32 - 1;
+    Duration::from_secs(1u64 << exponent.min(20)).min(MAX_RETRY_DELAY)
+}
+
+/// Turns changes committed since the last call into pings for every
+/// configured hub. At start-up this catches up with what was written while
+/// no server ran (an import); the first time ever it only marks where the
+/// change log stands.
+pub fn enqueue_changes(conn: &mut DbConnection, config: &Config) -> diesel::QueryResult<usize> {
+    let hubs: Vec<String> = config
+        .websub_hubs
+        .iter()
+        .map(|hub| hub.as_str().to_owned())
+        .collect();
+    store::enqueue_pings(conn, &hubs, |changed| topics(&config.base_url, changed))
+}
+
+/// Fills and drains the outbox until `stop` turns true (checked between
+/// rounds, so a round's outcomes are always recorded). Does nothing when no
+/// hub is configured.
+pub async fn publish_changes(state: web::Data<AppState>, mut stop: watch::Receiver<bool>) {
+    if state.config.websub_hubs.is_empty() {
+        return;
+    }
+    let client = match reqwest::Client::builder()
+        .timeout(HUB_TIMEOUT)
+        .user_agent(concat!("syndic/", env!("CARGO_PKG_VERSION")))
+        .build()
+    {
+        Ok(client) => client,
+        Err(error) => {
+            tracing::error!(%error, "WebSub disabled: no HTTP client");
+            return;
+        }
+    };
+    let mut interval = actix_web::rt::time::interval(ROUND_INTERVAL);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+        if let Err(error) = publish_round(&state, &client).await {
+            tracing::warn!(%error, "WebSub round failed");
+        }
+    }
+}
+
+/// One round: enqueue what changed, send what is due, record the outcomes.
+async fn publish_round(
+    state: &web::Data<AppState>,
+    client: &reqwest::Client,
+) -> Result<(), String> {
+    let claimed = with_connection(state, |conn, state| {
+        enqueue_changes(conn, &state.config)?;
+        let lease = chrono::Duration::seconds(CLAIM_LEASE_SECONDS);
+        let claimed = store::claim_due_pings(conn, BATCH, lease)?;
+        state
+            .metrics
+            .websub_queue_depth
+            .set(store::count_pending_pings(conn)?);
+        Ok(claimed)
+    })
+    .await?;
+    if claimed.is_empty() {
+        return Ok(());
+    }
+
+    let outcomes = join_all(claimed.iter().map(|ping| send(client, ping))).await;
+
+    with_connection(state, move |conn, state| {
+        let metrics = &state.metrics;
+        for (ping, outcome) in claimed.iter().zip(outcomes) {
+            let failures = ping.attempts + 1;
+            match outcome {
+                Ok(()) => {
+                    store::remove_ping(conn, ping.id)?;
+                    metrics.websub_pings.with_label_values(&["sent"]).inc();
+                }
+                Err(error) if failures >= MAX_ATTEMPTS => {
+                    tracing::error!(hub = %ping.hub, topic = %ping.topic, %error, failures, "WebSub ping given up");
+                    store::remove_ping(conn, ping.id)?;
+                    metrics.websub_pings.with_label_values(&["given_up"]).inc();
+                }
+                Err(error) => {
+                    let delay = retry_delay(failures);
+                    tracing::warn!(hub = %ping.hub, topic = %ping.topic, %error, failures, retry_in_s = delay.as_secs(), "WebSub ping failed");
+                    let delay = chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
+                    store::postpone_ping(conn, ping.id, chrono::Utc::now() + delay, &error)?;
+                    metrics.websub_pings.with_label_values(&["failed"]).inc();
+                }
+            }
+        }
+        metrics
+            .websub_queue_depth
+            .set(store::count_pending_pings(conn)?);
+        Ok(())
+    })
+    .await
+}
+
+/// Runs `work` on a pooled connection off the event loop.
+async fn with_connection<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    work: impl FnOnce(&mut DbConnection, &AppState) -> diesel::QueryResult<T> + Send + 'static,
+) -> Result<T, String> {
+    let state = state.clone();
+    web::block(move || {
+        let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+        work(&mut conn, &state).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+/// Sends one publish ping; any 2xx is success.
+async fn send(client: &reqwest::Client, ping: &ClaimedPing) -> Result<(), String> {
+    let response = client
+        .post(&ping.hub)
+        .form(&[("hub.mode", "publish"), ("hub.url", ping.topic.as_str())])
+        .send()
+        .await
+        .map_err(|error| error.to_string())?;
+    let status = response.status();
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(format!("hub answered {status}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_category_change_announces_its_feeds_and_the_site_feeds_in_every_format() {
+        let base = AbsoluteUrl::parse("https://news.example.com/").expect("url");
+        let changed = ChangedFeeds {
+            site_feeds: true,
+            categories: ["local".to_owned()].into(),
+        };
+        assert_eq!(
+            topics(&base, &changed),
+            [
+                "https://news.example.com/feeds/local.rss",
+                "https://news.example.com/feeds/local.atom",
+                "https://news.example.com/feeds/local.json",
+                "https://news.example.com/feeds/all.rss",
+                "https://news.example.com/feeds/all.atom",
+                "https://news.example.com/feeds/all.json",
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_changed_announces_nothing() {
+        let base = AbsoluteUrl::parse("https://news.example.com/").expect("url");
+        assert!(topics(&base, &ChangedFeeds::default()).is_empty());
+    }
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_ten_minutes() {
+        let delays: Vec<u64> = (1..=12).map(|n| retry_delay(n).as_secs()).collect();
+        assert_eq!(delays, [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 600, 600]);
+        assert_eq!(retry_delay(0).as_secs(), 1);
+        assert_eq!(retry_delay(i32::MAX).as_secs(), 600);
+    }
+}
