@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::{articles, categories, changes, service_state, websub_pings};
@@ -57,6 +57,10 @@ pub fn enqueue_pings(
     hubs: &[String],
     topics: impl Fn(&ChangedFeeds) -> Vec<String>,
 ) -> QueryResult<usize> {
+    // Most rounds find nothing: a read keeps them from taking the write lock.
+    if !has_unannounced_changes(conn, Utc::now())? {
+        return Ok(0);
+    }
     write_transaction(conn, |conn, now| {
         let newest_change = changes::table
             .select(diesel::dsl::max(changes::id))
@@ -80,13 +84,7 @@ pub fn enqueue_pings(
             .load::<Option<i64>>(conn)?
             .into_iter()
             .collect();
-        // Articles written before their publication time, which came in the
-        // window: their feeds changed without a write.
-        let went_live = articles::table
-            .filter(articles::status.eq(ArticleStatus::Published.as_str()))
-            .filter(articles::published_at.gt(live_cursor.naive_utc()))
-            .filter(articles::published_at.le(now.naive_utc()))
-            .filter(articles::updated_at.lt(articles::published_at))
+        let went_live = went_live(live_cursor.naive_utc(), now.naive_utc())
             .select(articles::category_id)
             .distinct()
             .load::<i64>(conn)?;
@@ -102,6 +100,48 @@ pub fn enqueue_pings(
         write_cursor(conn, LIVE_CURSOR, &now.to_rfc3339(), now)?;
         Ok(added)
     })
+}
+
+/// Articles written before their publication time that reached it in
+/// (`after`, `until`]: their feeds changed without a write.
+#[diesel::dsl::auto_type]
+fn went_live(after: NaiveDateTime, until: NaiveDateTime) -> _ {
+    let published: &'static str = ArticleStatus::Published.as_str();
+    articles::table
+        .filter(articles::status.eq(published))
+        .filter(articles::published_at.gt(after))
+        .filter(articles::published_at.le(until))
+        .filter(articles::updated_at.lt(articles::published_at))
+}
+
+/// Whether [`enqueue_pings`] has anything to do (or its cursors to set).
+fn has_unannounced_changes(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<bool> {
+    let (Some(change_cursor), Some(live_cursor)) = (
+        read_cursor(conn, CHANGE_CURSOR)?,
+        read_cursor(conn, LIVE_CURSOR)?,
+    ) else {
+        return Ok(true);
+    };
+    let (Ok(change_cursor), Ok(live_cursor)) = (
+        change_cursor.parse::<i64>(),
+        DateTime::parse_from_rfc3339(&live_cursor),
+    ) else {
+        return Ok(true);
+    };
+    let newer_change = changes::table
+        .filter(changes::id.gt(change_cursor))
+        .select(changes::id)
+        .first::<i64>(conn)
+        .optional()?
+        .is_some();
+    if newer_change {
+        return Ok(true);
+    }
+    Ok(went_live(live_cursor.naive_utc(), now.naive_utc())
+        .select(articles::id)
+        .first::<i64>(conn)
+        .optional()?
+        .is_some())
 }
 
 fn changed_feeds(
@@ -202,14 +242,17 @@ pub fn claim_due_pings(
     limit: i64,
     lease: Duration,
 ) -> QueryResult<Vec<ClaimedPing>> {
+    // As for enqueuing: take the write lock only when there is work.
+    if due_pings(Utc::now().naive_utc())
+        .select(websub_pings::id)
+        .first::<i64>(conn)
+        .optional()?
+        .is_none()
+    {
+        return Ok(Vec::new());
+    }
     write_transaction(conn, |conn, now| {
-        let due = websub_pings::table
-            .filter(websub_pings::next_attempt_at.le(now.naive_utc()))
-            .filter(
-                websub_pings::claimed_until
-                    .is_null()
-                    .or(websub_pings::claimed_until.lt(now.naive_utc())),
-            )
+        let due = due_pings(now.naive_utc())
             .order(websub_pings::id)
             .limit(limit)
             .select((
@@ -235,6 +278,18 @@ pub fn claim_due_pings(
             })
             .collect())
     })
+}
+
+/// Pings to send at `now`: their time has come and no node holds them.
+#[diesel::dsl::auto_type]
+fn due_pings(now: NaiveDateTime) -> _ {
+    websub_pings::table
+        .filter(websub_pings::next_attempt_at.le(now))
+        .filter(
+            websub_pings::claimed_until
+                .is_null()
+                .or(websub_pings::claimed_until.lt(now)),
+        )
 }
 
 /// The hub accepted the ping (or it is given up): it leaves the queue.

@@ -259,6 +259,20 @@ crate::for_both_backends! {
         assert!(topics(&delivered).iter().all(|t| feed_urls(&app, &["all", "local"]).contains(t)));
     }
 
+    async fn a_scheduled_article_pings_again_when_it_goes_live(backend: Backend) {
+        let hub = StandInHub::start().await;
+        let Some(app) = spawn_with_hub(backend, &hub).await else { return };
+        app.create_category("local").await;
+        hub.take(6).await;
+
+        let mut scheduled = sample_article("local", "later");
+        scheduled["published_at"] = json!((chrono::Utc::now() + chrono::Duration::seconds(3)).to_rfc3339());
+        app.create_article(&scheduled).await;
+        assert_eq!(topics(&hub.take(6).await), feed_urls(&app, &["all", "local"]), "when written");
+        assert_eq!(topics(&hub.take(6).await), feed_urls(&app, &["all", "local"]), "when it went live");
+        hub.assert_quiet().await;
+    }
+
     async fn pings_pending_at_shutdown_are_sent_after_a_restart(backend: Backend) {
         // A hub address with nothing listening yet: every attempt fails.
         let reserved = TcpListener::bind("127.0.0.1:0").expect("bind");
