@@ -182,5 +182,6 @@ fn serve(config: Config) -> CommandResult {
     tracing::info!(address = %bind, "listening");
     actix_web::rt::System::new()
         .block_on(async move { startup::run(listener, state)?.wait().await })?;
+    tracing::info!("stopped: requests in flight were finished");
     Ok(ExitCode::SUCCESS)
 }
