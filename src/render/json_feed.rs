@@ -2,11 +2,13 @@
 //! extension carrying copyright and source. Text is kept byte for byte: JSON
 //! can carry every character.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use super::{
     article_id, article_url, category_of, contributor_label, effective_copyright, estimated_size,
-    feed_copyright, feed_description, feed_title, item_terms, Feed,
+    feed_copyright, feed_description, feed_title, item_terms, plain_text, Feed,
 };
 use crate::domain::{format_time, Article};
 
@@ -62,8 +64,9 @@ struct Item<'a> {
     // body nor summary gets an empty content_text.
     #[serde(skip_serializing_if = "Option::is_none")]
     content_text: Option<&'a str>,
+    /// Plain text, as JSON Feed defines it (the stored summary is HTML).
     #[serde(skip_serializing_if = "Option::is_none")]
-    summary: Option<&'a str>,
+    summary: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     image: Option<&'a str>,
     date_published: String,
@@ -161,7 +164,7 @@ fn item<'a>(feed: &Feed<'a>, article: &'a Article) -> Item<'a> {
         title: fields.title.as_str(),
         content_html,
         content_text: content_html.is_none().then_some(""),
-        summary: fields.summary.as_deref(),
+        summary: fields.summary.as_deref().map(plain_text),
         image: fields.image.as_ref().map(|i| i.url.as_str()),
         date_published: format_time(article.published_at),
         date_modified: format_time(article.updated_at),

@@ -25,6 +25,7 @@ pub use index::{category_page, index_page};
 pub use opml::opml;
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 
@@ -94,6 +95,25 @@ pub fn xml_safe(text: &str) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(text)
     }
+}
+
+/// The text of a stored HTML fragment, for fields that are plain text
+/// (JSON Feed's `summary`): tags dropped, character references decoded.
+/// Borrowed when there is no markup at all.
+pub fn plain_text(html: &str) -> Cow<'_, str> {
+    static TEXT_ONLY: LazyLock<ammonia::Builder<'static>> = LazyLock::new(ammonia::Builder::empty);
+    if !html.contains(['<', '&']) {
+        return Cow::Borrowed(html);
+    }
+    let text = TEXT_ONLY.clean(html).to_string();
+    // Only text nodes are left, and the HTML serializer escapes just these
+    // four in text; `&amp;` last, so that an escaped `&lt;` stays literal.
+    Cow::Owned(
+        text.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&nbsp;", "\u{a0}")
+            .replace("&amp;", "&"),
+    )
 }
 
 /// The article's page: its `url`, else site.url joined with `articles/{id}`.

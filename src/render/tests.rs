@@ -850,3 +850,15 @@ proptest! {
         prop_assert_eq!(&value.expect("checked")["items"][0]["title"], texts.title.as_str());
     }
 }
+
+#[test]
+fn plain_text_drops_markup_and_decodes_references() {
+    assert!(matches!(plain_text("没有标记的摘要"), Cow::Borrowed(_)));
+    assert_eq!(plain_text("<p>推动<b>高质量</b>发展</p>"), "推动高质量发展");
+    assert_eq!(
+        plain_text("A &amp; B &lt;tag&gt; &amp;lt;"),
+        "A & B <tag> &lt;"
+    );
+    assert_eq!(plain_text("a&nbsp;b"), "a\u{a0}b");
+    assert_eq!(plain_text("<img src=x>图<br>文"), "图文");
+}
