@@ -9,26 +9,79 @@ use super::directory::{Directory, FeedLink};
 use super::html::{self, HtmlWriter};
 use crate::domain::Category;
 
+/// The words of the pages, in the site's language (Chinese for `zh*`,
+/// English otherwise).
+struct Labels {
+    feeds_title: &'static str,
+    feeds_of: &'static str,
+    subscribe: &'static str,
+    all_articles: &'static str,
+    categories: &'static str,
+    opml: &'static str,
+    feeds: &'static str,
+    on_your_site: &'static str,
+    as_links: &'static str,
+    in_a_frame: &'static str,
+    as_json: &'static str,
+}
+
+const ENGLISH: Labels = Labels {
+    feeds_title: "feeds",
+    feeds_of: "Feeds of ",
+    subscribe: ". Subscribe to everything, or to one category.",
+    all_articles: "All articles",
+    categories: "Categories",
+    opml: "Every feed in one file for your reader: ",
+    feeds: "Feeds",
+    on_your_site: "On your site",
+    as_links: "The latest headlines, as a list of links where this tag stands:",
+    in_a_frame: "Or in a frame:",
+    as_json: "Or as JSON: ",
+};
+
+const CHINESE: Labels = Labels {
+    feeds_title: "订阅源",
+    feeds_of: "本站订阅源：",
+    subscribe: "。可订阅全部文章，也可只订阅一个栏目。",
+    all_articles: "全部文章",
+    categories: "栏目",
+    opml: "全部订阅源合为一个文件，供阅读器导入：",
+    feeds: "订阅源",
+    on_your_site: "在您的网站上展示",
+    as_links: "最新标题，以链接列表显示在此标签所在位置：",
+    in_a_frame: "或嵌入框架：",
+    as_json: "或取 JSON 数据：",
+};
+
+fn labels(language: &str) -> &'static Labels {
+    if language.to_ascii_lowercase().starts_with("zh") {
+        &CHINESE
+    } else {
+        &ENGLISH
+    }
+}
+
 /// The index page: autodiscovery of the site-wide feeds, then the site-wide
 /// feeds, every category with its three feeds, and the OPML file.
 pub fn index_page(directory: &Directory<'_>) -> Vec<u8> {
     let site = directory.site;
+    let words = labels(&site.language);
     let site_feeds = directory.site_feeds();
     html::document(
         &site.language,
-        &format!("{} - feeds", site.title),
+        &format!("{} - {}", site.title, words.feeds_title),
         PAGE_STYLE,
         |w| autodiscovery(w, &site_feeds, &directory.opml_url()),
         |w| {
             html::text_element(w, "h1", &[], &site.title)?;
             html::element(w, "p", &[], |w| {
-                html::text(w, "Feeds of ")?;
+                html::text(w, words.feeds_of)?;
                 html::text_element(w, "a", &[("href", site.url.as_str())], site.url.as_str())?;
-                html::text(w, ". Subscribe to everything, or to one category.")
+                html::text(w, words.subscribe)
             })?;
-            html::text_element(w, "h2", &[], "All articles")?;
+            html::text_element(w, "h2", &[], words.all_articles)?;
             feed_list(w, &site_feeds)?;
-            html::text_element(w, "h2", &[], "Categories")?;
+            html::text_element(w, "h2", &[], words.categories)?;
             for category in directory.categories {
                 html::element(w, "section", &[("class", "category")], |w| {
                     html::element(w, "h3", &[], |w| {
@@ -40,7 +93,7 @@ pub fn index_page(directory: &Directory<'_>) -> Vec<u8> {
                 })?;
             }
             html::element(w, "p", &[("class", "opml")], |w| {
-                html::text(w, "Every feed in one file for your reader: ")?;
+                html::text(w, words.opml)?;
                 let opml = directory.opml_url();
                 html::text_element(
                     w,
@@ -57,6 +110,7 @@ pub fn index_page(directory: &Directory<'_>) -> Vec<u8> {
 /// snippets a partner site pastes to show its headlines.
 pub fn category_page(directory: &Directory<'_>, category: &Category) -> Vec<u8> {
     let site = directory.site;
+    let words = labels(&site.language);
     let feeds = directory.category_feeds(category);
     let slug = category.slug.as_str();
     let script = format!(
@@ -80,20 +134,15 @@ pub fn category_page(directory: &Directory<'_>, category: &Category) -> Vec<u8> 
             })?;
             html::text_element(w, "h1", &[], &category.fields.name)?;
             description(w, category)?;
-            html::text_element(w, "h2", &[], "Feeds")?;
+            html::text_element(w, "h2", &[], words.feeds)?;
             feed_list(w, &feeds)?;
-            html::text_element(w, "h2", &[], "On your site")?;
-            html::text_element(
-                w,
-                "p",
-                &[],
-                "The latest headlines, as a list of links where this tag stands:",
-            )?;
+            html::text_element(w, "h2", &[], words.on_your_site)?;
+            html::text_element(w, "p", &[], words.as_links)?;
             snippet(w, &script)?;
-            html::text_element(w, "p", &[], "Or in a frame:")?;
+            html::text_element(w, "p", &[], words.in_a_frame)?;
             snippet(w, &iframe)?;
             html::element(w, "p", &[], |w| {
-                html::text(w, "Or as JSON: ")?;
+                html::text(w, words.as_json)?;
                 html::text_element(w, "a", &[("href", &headlines)], &headlines)
             })
         },

@@ -862,3 +862,33 @@ fn plain_text_drops_markup_and_decodes_references() {
     assert_eq!(plain_text("a&nbsp;b"), "a\u{a0}b");
     assert_eq!(plain_text("<img src=x>图<br>文"), "图文");
 }
+
+#[test]
+fn the_pages_speak_the_site_language() {
+    let categories = fixtures::categories();
+    let base_url = url("https://feeds.example.cn/");
+    let page = |language: &str| {
+        let mut site = fixtures::site();
+        site.language = language.to_owned();
+        let directory = Directory {
+            site: &site,
+            base_url: &base_url,
+            categories: &categories,
+            created: at(1_767_225_600),
+            updated: at(1_780_272_000),
+        };
+        let index = String::from_utf8(index_page(&directory)).expect("UTF-8");
+        let category = String::from_utf8(category_page(&directory, &categories[0])).expect("UTF-8");
+        (index, category)
+    };
+    let (index, category) = page("zh-CN");
+    assert!(
+        index.contains("<html lang=\"zh-CN\"")
+            && index.contains("全部文章")
+            && index.contains("栏目")
+    );
+    assert!(category.contains("在您的网站上展示") && !category.contains("On your site"));
+    let (index, category) = page("en");
+    assert!(index.contains("All articles") && !index.contains("全部文章"));
+    assert!(category.contains("On your site"));
+}
