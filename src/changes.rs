@@ -73,12 +73,14 @@ pub async fn listen_for_notifications(
         match connected {
             Ok(Ok(conn)) => {
                 delay = Duration::from_millis(250);
+                // The first connection catches up through the change log;
+                // after a loss, notifications may have been missed.
                 if connected_before {
+                    cache.invalidate_all();
                     metrics.change_listener_reconnects.inc();
                     tracing::info!("change notifications reconnected; response cache flushed");
                 }
                 connected_before = true;
-                cache.invalidate_all();
                 let error = follow_notifications(conn, &watcher, &cache, &metrics).await;
                 tracing::warn!(%error, "change notifications lost; reconnecting");
             }

@@ -76,6 +76,8 @@ pub async fn publish_changes(state: web::Data<AppState>, mut stop: watch::Receiv
     let client = match reqwest::Client::builder()
         .timeout(HUB_TIMEOUT)
         .user_agent(concat!("syndic/", env!("CARGO_PKG_VERSION")))
+        // A hub is the operator's URL; a redirect elsewhere counts as a failure.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
     {
         Ok(client) => client,
