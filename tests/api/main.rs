@@ -10,6 +10,7 @@ mod batch;
 mod categories;
 mod cli;
 mod feeds;
+mod hostile;
 mod nodes;
 mod polling;
 mod websub;
