@@ -13,6 +13,7 @@ mod feeds;
 mod hostile;
 mod nodes;
 mod polling;
+mod process;
 mod websub;
 
 mod browser;
