@@ -356,7 +356,7 @@ async fn sigkill_loses_no_acknowledged_write(backend: Backend) {
         writer.await.expect("writer task");
     }
     let imported = import.wait().expect("import finishes");
-    let ledger = ledger.borrow();
+    let ledger = ledger.take();
     eprintln!(
         "{backend:?}: {} acknowledged requests ({} keys), {} refused, {} cut off by SIGKILL; import {imported}, still running at the kill: {import_overlapped}",
         ledger.ok,
@@ -406,7 +406,7 @@ async fn sigterm_finishes_requests_and_exits_zero(backend: Backend) {
     for writer in writers {
         writer.await.expect("writer task");
     }
-    let ledger = ledger.borrow();
+    let ledger = ledger.take();
     eprintln!(
         "{backend:?}: exit {exit:?} {took:?} after SIGTERM; {} acknowledged ({} before the signal), {} refused, {} without an answer, {} of them started before the signal",
         ledger.ok, acknowledged_before, ledger.refused, ledger.failed, ledger.cut_off
