@@ -2,11 +2,11 @@
 
 use std::sync::LazyLock;
 
-use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, SubsecRound, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::json_fields::FieldReader;
+use super::json_fields::{FieldReader, NUL_MESSAGE};
 use super::{AbsoluteUrl, ExternalId, FieldError, Slug, Title};
 
 /// Whether an article may appear in feeds.
@@ -119,10 +119,22 @@ pub fn format_time(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
+/// Whether a publication time can be stored and shown: RFC 3339 allows only
+/// years 0000 to 9999, and an offset can push an instant out of them in UTC
+/// (RSS dates cannot be written for such years).
+pub fn is_representable(time: DateTime<Utc>) -> bool {
+    (0..=9999).contains(&time.year())
+}
+
 fn parse_time(raw: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(raw)
+    let time = DateTime::parse_from_rfc3339(raw)
         .map(|t| truncate_to_micros(t.with_timezone(&Utc)))
-        .map_err(|e| format!("must be an RFC 3339 date-time: {e}"))
+        .map_err(|e| format!("must be an RFC 3339 date-time: {e}"))?;
+    if is_representable(time) {
+        Ok(time)
+    } else {
+        Err("must fall within the years 0000 to 9999 in UTC".to_owned())
+    }
 }
 
 fn parse_html(raw: &str) -> Result<String, String> {
@@ -217,6 +229,7 @@ fn read_tags(input: &mut FieldReader<'_>) -> Vec<String> {
     let mut tags = Vec::new();
     for (i, tag) in input.array("tags").iter().enumerate() {
         match tag.as_str() {
+            Some(tag) if tag.contains('\0') => input.fail(&format!("tags[{i}]"), NUL_MESSAGE),
             Some(tag) if !tag.trim().is_empty() => tags.push(tag.to_owned()),
             _ => input.fail(&format!("tags[{i}]"), "must be a non-blank string"),
         }
@@ -415,6 +428,33 @@ mod tests {
                 "{expected} missing from {fields:?}"
             );
         }
+    }
+
+    #[test]
+    fn nul_characters_and_years_outside_rfc_3339_are_rejected() {
+        let errors = NewArticle::from_json(&json!({
+            "category": "world",
+            "title": "a\u{0}b",
+            "author": "\u{0}",
+            "tags": ["x\u{0}"],
+            "contributors": [{"name": "n", "role": "r\u{0}"}],
+            "published_at": "0000-01-01T00:00:00+01:00",
+        }))
+        .expect_err("invalid");
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "title",
+                "author",
+                "published_at",
+                "contributors[0].role",
+                "tags[0]"
+            ]
+        );
+        let edge =
+            json!({"category": "world", "title": "t", "published_at": "9999-12-31T23:59:59Z"});
+        assert!(NewArticle::from_json(&edge).is_ok());
     }
 
     #[test]

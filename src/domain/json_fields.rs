@@ -4,6 +4,10 @@ use serde_json::{Map, Value};
 
 use super::FieldError;
 
+/// PostgreSQL text cannot hold U+0000, so no string field may contain it,
+/// whichever engine stores it: the same write must succeed or fail on both.
+pub(super) const NUL_MESSAGE: &str = "must not contain NUL (U+0000) characters";
+
 pub(super) struct FieldReader<'a> {
     object: &'a Map<String, Value>,
     prefix: &'static str,
@@ -52,6 +56,10 @@ impl<'a> FieldReader<'a> {
     pub fn optional_str(&mut self, field: &str) -> Option<&'a str> {
         match self.value(field) {
             None => None,
+            Some(Value::String(s)) if s.contains('\0') => {
+                self.fail(field, NUL_MESSAGE);
+                None
+            }
             Some(Value::String(s)) if s.trim().is_empty() => None,
             Some(Value::String(s)) => Some(s.as_str()),
             Some(_) => {
@@ -66,6 +74,10 @@ impl<'a> FieldReader<'a> {
         match self.value(field) {
             None => {
                 self.fail(field, "is required");
+                None
+            }
+            Some(Value::String(s)) if s.contains('\0') => {
+                self.fail(field, NUL_MESSAGE);
                 None
             }
             Some(Value::String(s)) => Some(s.as_str()),

@@ -8,8 +8,8 @@ mod text;
 mod token;
 
 pub use article::{
-    format_time, merge_patch, sanitize_html, truncate_to_micros, Article, ArticleFields,
-    ArticleStatus, Contributor, Image, NewArticle, Source,
+    format_time, is_representable, merge_patch, sanitize_html, truncate_to_micros, Article,
+    ArticleFields, ArticleStatus, Contributor, Image, NewArticle, Source,
 };
 pub use category::{Category, CategoryFields};
 pub use text::{AbsoluteUrl, ExternalId, Slug, Title};

@@ -13,7 +13,9 @@ use serde_json::{json, Value};
 use super::auth::Writer;
 use super::body::{read_json, Accepts};
 use super::{with_db, write_db};
-use crate::domain::{merge_patch, Article, ArticleStatus, FieldError, NewArticle, Slug};
+use crate::domain::{
+    is_representable, merge_patch, Article, ArticleStatus, ExternalId, FieldError, NewArticle, Slug,
+};
 use crate::error::ApiError;
 use crate::startup::AppState;
 use crate::store::{self, ArticleCursor, ArticleFilter, Upserted};
@@ -69,9 +71,12 @@ pub async fn show_by_external_id(
     external_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = external_id.into_inner();
-    let found = with_db(&state, {
-        let key = key.clone();
-        move |conn| Ok(store::find_article_by_external_id(conn, &key)?)
+    // No stored article has a key that does not parse (PostgreSQL would
+    // even fail on a NUL in the query), so such a key finds nothing.
+    let parsed = ExternalId::parse(&key)
+        .map_err(|_| article_not_found(format!("with external_id {key:?}")))?;
+    let found = with_db(&state, move |conn| {
+        Ok(store::find_article_by_external_id(conn, parsed.as_str())?)
     })
     .await?;
     let article = found.ok_or_else(|| article_not_found(format!("with external_id {key:?}")))?;
@@ -255,8 +260,12 @@ fn decode_cursor(raw: &str) -> Option<ArticleCursor> {
     let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
     let text = String::from_utf8(bytes).ok()?;
     let (micros, id) = text.split_once('.')?;
+    // A time no article can have is not one this service issued, and
+    // PostgreSQL rejects some of them outright.
+    let published_at =
+        DateTime::from_timestamp_micros(micros.parse().ok()?).filter(|t| is_representable(*t))?;
     Some(ArticleCursor {
-        published_at: DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+        published_at,
         id: id.parse().ok()?,
     })
 }

@@ -10,8 +10,10 @@ mod batch;
 mod categories;
 mod cli;
 mod feeds;
+mod hostile;
 mod nodes;
 mod polling;
+mod process;
 mod websub;
 
 mod browser;
