@@ -27,7 +27,7 @@ pub use opml::opml;
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::domain::{Article, Category, Contributor, SiteSettings, Source};
 
@@ -114,6 +114,23 @@ pub fn plain_text(html: &str) -> Cow<'_, str> {
             .replace("&nbsp;", "\u{a0}")
             .replace("&amp;", "&"),
     )
+}
+
+/// An RFC 2822 date (RSS). Years outside 0000–9999 cannot be written in it
+/// (chrono panics), and input validation refuses them, but a row stored
+/// before that check must not break a feed: such times are clamped.
+pub fn rfc2822(time: DateTime<Utc>) -> String {
+    let at = |year, month, day, hms: (u32, u32, u32)| {
+        NaiveDate::from_ymd_opt(year, month, day)
+            .and_then(|date| date.and_hms_opt(hms.0, hms.1, hms.2))
+            .map(|naive| naive.and_utc())
+    };
+    let clamped = match time.year() {
+        ..=-1 => at(0, 1, 1, (0, 0, 0)),
+        10000.. => at(9999, 12, 31, (23, 59, 59)),
+        _ => None,
+    };
+    clamped.unwrap_or(time).to_rfc2822()
 }
 
 /// The article's page: its `url`, else site.url joined with `articles/{id}`.

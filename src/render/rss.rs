@@ -8,7 +8,7 @@ use ::rss::{Category, Channel, Enclosure, Guid, Item, Source};
 use super::{
     article_id, article_url, atom_link as link, category_of, contributor_label,
     effective_copyright, estimated_size, feed_copyright, feed_description, feed_title, item_terms,
-    outlet_url, xml_text, Feed, GENERATOR,
+    outlet_url, rfc2822, xml_text, Feed, GENERATOR,
 };
 use crate::domain::Article;
 
@@ -21,7 +21,7 @@ pub(super) fn render(feed: &Feed<'_>) -> Vec<u8> {
         description: xml_text(feed_description(feed)),
         language: Some(xml_text(&feed.site.language)),
         copyright: feed_copyright(feed).map(xml_text),
-        last_build_date: Some(feed.updated.to_rfc2822()),
+        last_build_date: Some(rfc2822(feed.updated)),
         generator: Some(GENERATOR.to_owned()),
         ttl: Some(feed.ttl_minutes.to_string()),
         atom_ext: Some(AtomExtension {
@@ -94,7 +94,7 @@ fn item(feed: &Feed<'_>, article: &Article) -> Item {
             value: article_id(feed.site, article),
             permalink: false,
         }),
-        pub_date: Some(article.published_at.to_rfc2822()),
+        pub_date: Some(rfc2822(article.published_at)),
         source: fields.source.as_ref().map(|source| Source {
             url: xml_text(&outlet_url(source)),
             title: Some(xml_text(&source.name)),

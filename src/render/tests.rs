@@ -1,3 +1,4 @@
+use chrono::NaiveDate;
 use std::borrow::Cow;
 
 use proptest::prelude::*;
@@ -891,4 +892,17 @@ fn the_pages_speak_the_site_language() {
     let (index, category) = page("en");
     assert!(index.contains("All articles") && !index.contains("全部文章"));
     assert!(category.contains("On your site"));
+}
+
+#[test]
+fn rss_dates_outside_four_digit_years_are_clamped_not_panicking() {
+    let year = |y: i32| {
+        NaiveDate::from_ymd_opt(y, 6, 1)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .expect("date")
+            .and_utc()
+    };
+    assert_eq!(rfc2822(year(2026)), "Mon, 1 Jun 2026 12:00:00 +0000");
+    assert_eq!(rfc2822(year(-1)), "Sat, 1 Jan 0000 00:00:00 +0000");
+    assert_eq!(rfc2822(year(12026)), "Fri, 31 Dec 9999 23:59:59 +0000");
 }
