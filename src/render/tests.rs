@@ -1,6 +1,6 @@
-use chrono::NaiveDate;
 use std::borrow::Cow;
 
+use chrono::NaiveDate;
 use proptest::prelude::*;
 use roxmltree::{Document, Node};
 
