@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, SubsecRound, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -119,14 +119,31 @@ pub fn format_time(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
+/// Years a `published_at` may fall in, in UTC. RSS dates (RFC 2822) and
+/// the RFC 3339 that export writes have four-digit years; an offset can push
+/// an RFC 3339 input one year past either end, which would panic in the RSS
+/// renderer and export as a date that import rejects.
+const YEARS: std::ops::RangeInclusive<i32> = 0..=9999;
+
 fn parse_time(raw: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(raw)
+    let time = DateTime::parse_from_rfc3339(raw)
         .map(|t| truncate_to_micros(t.with_timezone(&Utc)))
-        .map_err(|e| format!("must be an RFC 3339 date-time: {e}"))
+        .map_err(|e| format!("must be an RFC 3339 date-time: {e}"))?;
+    if YEARS.contains(&time.year()) {
+        Ok(time)
+    } else {
+        Err("must fall within the years 0000 to 9999 in UTC".to_owned())
+    }
 }
 
 fn parse_html(raw: &str) -> Result<String, String> {
     Ok(sanitize_html(raw))
+}
+
+/// HTML that sanitizing left blank counts as absent, like blank input: kept
+/// as `Some("")`, it would export as `""` and import back as absent.
+fn is_blank(html: &str) -> bool {
+    html.trim().is_empty()
 }
 
 fn parse_plain(raw: &str) -> Result<String, String> {
@@ -144,8 +161,12 @@ impl NewArticle {
         let external_id = input.optional_parsed("external_id", ExternalId::parse);
         let category = input.required_parsed("category", Slug::parse);
         let title = input.required_parsed("title", Title::parse);
-        let summary = input.optional_parsed("summary", parse_html);
-        let content_html = input.optional_parsed("content_html", parse_html);
+        let summary = input
+            .optional_parsed("summary", parse_html)
+            .filter(|h| !is_blank(h));
+        let content_html = input
+            .optional_parsed("content_html", parse_html)
+            .filter(|h| !is_blank(h));
         let url = input.optional_parsed("url", AbsoluteUrl::parse);
         let author = input.optional_parsed("author", parse_plain);
         let copyright = input.optional_parsed("copyright", parse_plain);
@@ -415,6 +436,49 @@ mod tests {
                 "{expected} missing from {fields:?}"
             );
         }
+    }
+
+    #[test]
+    fn html_that_sanitizes_to_nothing_is_absent() {
+        // Found by fuzzing: Some("") exported as "" and imported back as None.
+        let article = NewArticle::from_json(&json!({
+            "category": "world",
+            "title": "t",
+            "summary": "<script>alert(1)</script>",
+            "content_html": "<p><script>alert(1)</script></p>",
+        }))
+        .expect("valid");
+        assert_eq!(article.fields.summary, None);
+        assert_eq!(article.fields.content_html.as_deref(), Some("<p></p>"));
+        let article = NewArticle::from_json(&json!({
+            "category": "world",
+            "title": "t",
+            "content_html": "<script></script>\n",
+        }))
+        .expect("valid");
+        assert_eq!(article.fields.content_html, None);
+    }
+
+    #[test]
+    fn published_at_must_have_a_four_digit_year_in_utc() {
+        // Found by fuzzing: offsets reach years -1 and 10000, which RSS
+        // rendering panicked on.
+        let at = |raw: &str| {
+            NewArticle::from_json(&json!({"category": "world", "title": "t", "published_at": raw}))
+                .map(|a| a.published_at.map(format_time))
+        };
+        for outside in ["0000-01-01T00:00:00+00:01", "9999-12-31T23:59:59-00:01"] {
+            let errors = at(outside).expect_err(outside);
+            assert_eq!(errors[0].field, "published_at", "{outside}");
+        }
+        assert_eq!(
+            at("0000-01-01T00:00:00-00:01"),
+            Ok(Some("0000-01-01T00:01:00Z".to_owned()))
+        );
+        assert_eq!(
+            at("9999-12-31T23:59:59.999999+00:00"),
+            Ok(Some("9999-12-31T23:59:59.999999Z".to_owned()))
+        );
     }
 
     #[test]
