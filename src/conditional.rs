@@ -87,9 +87,16 @@ pub fn parse_http_date(raw: &str) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(i64::try_from(seconds).ok()?, 0)
 }
 
-/// An HTTP date (IMF-fixdate) for `time`, to the second.
+/// The last second an HTTP date can name, 9999-12-31T23:59:59Z.
+const LAST_HTTP_SECOND: u64 = 253_402_300_799;
+
+/// An HTTP date (IMF-fixdate) for `time`, to the second; times outside what
+/// HTTP dates can name (1970 to 9999) are clamped to it.
 pub fn format_http_date(time: DateTime<Utc>) -> String {
-    let seconds = u64::try_from(time.timestamp()).unwrap_or(0);
+    // httpdate panics past year 9999.
+    let seconds = u64::try_from(time.timestamp())
+        .unwrap_or(0)
+        .min(LAST_HTTP_SECOND);
     httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(seconds))
 }
 
@@ -228,5 +235,18 @@ mod tests {
         let time = at("2026-11-29T10:00:00Z");
         assert_eq!(format_http_date(time), "Sun, 29 Nov 2026 10:00:00 GMT");
         assert_eq!(parse_http_date(&format_http_date(time)), Some(time));
+    }
+
+    #[test]
+    fn http_dates_clamp_times_they_cannot_name() {
+        // Found by fuzzing: httpdate panicked past year 9999.
+        assert_eq!(
+            format_http_date(DateTime::from_timestamp(253_402_300_800, 0).expect("year 10000")),
+            "Fri, 31 Dec 9999 23:59:59 GMT"
+        );
+        assert_eq!(
+            format_http_date(at("1969-12-31T23:59:59Z")),
+            "Thu, 01 Jan 1970 00:00:00 GMT"
+        );
     }
 }

@@ -141,6 +141,12 @@ fn parse_html(raw: &str) -> Result<String, String> {
     Ok(sanitize_html(raw))
 }
 
+/// HTML that sanitizing left blank counts as absent, like blank input: kept
+/// as `Some("")`, it would export as `""` and import back as absent.
+fn is_blank(html: &str) -> bool {
+    html.trim().is_empty()
+}
+
 fn parse_plain(raw: &str) -> Result<String, String> {
     Ok(raw.to_owned())
 }
@@ -156,8 +162,12 @@ impl NewArticle {
         let external_id = input.optional_parsed("external_id", ExternalId::parse);
         let category = input.required_parsed("category", Slug::parse);
         let title = input.required_parsed("title", Title::parse);
-        let summary = input.optional_parsed("summary", parse_html);
-        let content_html = input.optional_parsed("content_html", parse_html);
+        let summary = input
+            .optional_parsed("summary", parse_html)
+            .filter(|h| !is_blank(h));
+        let content_html = input
+            .optional_parsed("content_html", parse_html)
+            .filter(|h| !is_blank(h));
         let url = input.optional_parsed("url", AbsoluteUrl::parse);
         let author = input.optional_parsed("author", parse_plain);
         let copyright = input.optional_parsed("copyright", parse_plain);
@@ -455,6 +465,49 @@ mod tests {
         let edge =
             json!({"category": "world", "title": "t", "published_at": "9999-12-31T23:59:59Z"});
         assert!(NewArticle::from_json(&edge).is_ok());
+    }
+
+    #[test]
+    fn html_that_sanitizes_to_nothing_is_absent() {
+        // Found by fuzzing: Some("") exported as "" and imported back as None.
+        let article = NewArticle::from_json(&json!({
+            "category": "world",
+            "title": "t",
+            "summary": "<script>alert(1)</script>",
+            "content_html": "<p><script>alert(1)</script></p>",
+        }))
+        .expect("valid");
+        assert_eq!(article.fields.summary, None);
+        assert_eq!(article.fields.content_html.as_deref(), Some("<p></p>"));
+        let article = NewArticle::from_json(&json!({
+            "category": "world",
+            "title": "t",
+            "content_html": "<script></script>\n",
+        }))
+        .expect("valid");
+        assert_eq!(article.fields.content_html, None);
+    }
+
+    #[test]
+    fn published_at_must_have_a_four_digit_year_in_utc() {
+        // Found by fuzzing: offsets reach years -1 and 10000, which RSS
+        // rendering panicked on.
+        let at = |raw: &str| {
+            NewArticle::from_json(&json!({"category": "world", "title": "t", "published_at": raw}))
+                .map(|a| a.published_at.map(format_time))
+        };
+        for outside in ["0000-01-01T00:00:00+00:01", "9999-12-31T23:59:59-00:01"] {
+            let errors = at(outside).expect_err(outside);
+            assert_eq!(errors[0].field, "published_at", "{outside}");
+        }
+        assert_eq!(
+            at("0000-01-01T00:00:00-00:01"),
+            Ok(Some("0000-01-01T00:01:00Z".to_owned()))
+        );
+        assert_eq!(
+            at("9999-12-31T23:59:59.999999+00:00"),
+            Ok(Some("9999-12-31T23:59:59.999999Z".to_owned()))
+        );
     }
 
     #[test]
