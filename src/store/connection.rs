@@ -90,12 +90,21 @@ pub fn establish(url: &DatabaseUrl) -> Result<DbConnection, ConnectError> {
 /// `synchronous = NORMAL` keeps every commit through a crash of the process
 /// and keeps the file consistent; only a power loss or OS crash can take back
 /// the commits made since the last checkpoint. API writes keep FULL.
+///
+/// The page cache grows from SQLite's 2 MB to hold a whole batch (about 6 MB
+/// for 1000 articles) and the pages it keeps going back to: in the smaller
+/// one, 100,000 articles read 740 MB back from the WAL and wrote 60 MB more.
 pub fn begin_bulk_load(conn: &mut DbConnection) -> diesel::QueryResult<()> {
     match conn {
-        DbConnection::Sqlite(inner) => inner.batch_execute("PRAGMA synchronous = NORMAL"),
+        DbConnection::Sqlite(inner) => inner.batch_execute(&format!(
+            "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{BULK_LOAD_CACHE_KIB};"
+        )),
         DbConnection::Postgres(_) => Ok(()),
     }
 }
+
+/// SQLite page cache of a bulk load, in KiB.
+const BULK_LOAD_CACHE_KIB: u32 = 16 * 1024;
 
 #[derive(diesel::QueryableByName)]
 struct Checkpoint {
