@@ -9,6 +9,9 @@
 # postgres://postgres@127.0.0.1:5432). $RUNS (default 1) repeats each run;
 # $ENGINES (default "sqlite postgres") picks the engines. The load average is
 # printed before each run: on a shared machine, repeat runs made under load.
+# $DATA names a directory to keep the generated input in and reuse across
+# invocations (generated there when missing); $BIN runs that binary instead of
+# building target/release/syndic (for A/B runs of two builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 articles=${1:-100000}
@@ -26,12 +29,23 @@ cleanup() {
 trap cleanup EXIT
 
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
-cargo build --release --quiet
-bin=target/release/syndic
+if [ -n "${BIN:-}" ]; then
+    bin=$BIN
+else
+    cargo build --release --quiet
+    bin=target/release/syndic
+fi
 
-python3 "$gen" --articles "$articles" --categories "$categories" \
-    --out "$work/articles.ndjson" --categories-out "$work/categories.json" --quiet
-echo "input: $articles articles, $(du -h "$work/articles.ndjson" | cut -f1); $(nproc) cores"
+data=${DATA:-$work}
+input="$data/articles-$articles-$categories.ndjson"
+input_categories="$data/categories-$articles-$categories.json"
+if [ ! -s "$input" ] || [ ! -s "$input_categories" ]; then
+    mkdir -p "$data"
+    python3 "$gen" --articles "$articles" --categories "$categories" \
+        --out "$input.tmp" --categories-out "$input_categories" --quiet
+    mv "$input.tmp" "$input"
+fi
+echo "input: $articles articles, $(du -h "$input" | cut -f1); $(nproc) cores; $bin"
 
 run() {
     local label=$1 url=$2
@@ -39,7 +53,7 @@ run() {
     local load
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     /usr/bin/time -f "%e %U %S %M" -o "$work/time" \
-        "$bin" --database-url "$url" import "$work/articles.ndjson" --categories "$work/categories.json" \
+        "$bin" --database-url "$url" import "$input" --categories "$input_categories" \
         > "$work/summary" 2> "$work/stderr" || { cat "$work/stderr" >&2; return 1; }
     read -r seconds user sys kib < "$work/time"
     printf '%-10s %s\n' "$label" "$(cat "$work/summary")"

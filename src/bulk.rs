@@ -257,12 +257,28 @@ fn progress_bar(path: &Path, shown: bool) -> indicatif::ProgressBar {
 }
 
 /// Imports categories (from `options.categories`) and then the NDJSON file.
+/// Returns once everything it reports as imported is durable.
 pub fn import(
     conn: &mut DbConnection,
     path: &Path,
     options: &ImportOptions,
 ) -> Result<ImportSummary, BulkError> {
     let started = Instant::now();
+    store::begin_bulk_load(conn)?;
+    let imported = import_lines(conn, path, options);
+    // Also after a failure: the batches committed before it stay.
+    let durable = store::end_bulk_load(conn);
+    let mut summary = imported?;
+    durable?;
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+fn import_lines(
+    conn: &mut DbConnection,
+    path: &Path,
+    options: &ImportOptions,
+) -> Result<ImportSummary, BulkError> {
     let mut summary = ImportSummary::default();
     let new_categories = match &options.categories {
         Some(file) => read_categories(file)?,
@@ -293,7 +309,6 @@ pub fn import(
         }
         if !summary.rejected.is_empty() {
             summary.aborted = true;
-            summary.elapsed = started.elapsed();
             return Ok(summary);
         }
     }
@@ -330,7 +345,6 @@ pub fn import(
         write_batch(conn, &mut batch, &mut summary)?;
     }
     bar.finish_and_clear();
-    summary.elapsed = started.elapsed();
     Ok(summary)
 }
 

@@ -26,6 +26,7 @@ pub use categories::{
 pub use changes::{changes_since, last_change_sequence, last_changed_at, record_site_fingerprint};
 pub use changes::{first_change_at, last_category_list_change_at, last_site_wide_change_at};
 pub use changes::{listen_for_changes, take_change_notifications, CHANGES_CHANNEL, LISTENER_NAME};
+pub use connection::{begin_bulk_load, end_bulk_load};
 pub use connection::{
     connect_pool, establish, write_transaction, ConnectError, ConnectionManager, DatabaseUrl,
     DbConnection, DbPool, PooledConnection, WRITE_LOCK_KEY,
