@@ -45,7 +45,11 @@ impl Title {
     pub const MAX_CHARS: usize = 1000;
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        if raw.trim().is_empty() {
+        // Control characters and U+FFFE/U+FFFF count as blank: XML cannot
+        // carry them, so a feed would show an empty title.
+        let invisible =
+            |c: char| c.is_whitespace() || c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}');
+        if raw.chars().all(invisible) {
             return Err("must not be blank".to_owned());
         }
         if raw.chars().count() > Self::MAX_CHARS {
@@ -145,6 +149,9 @@ mod tests {
         assert!(Title::parse(&"中".repeat(1001)).is_err());
         assert!(Title::parse(" \t\n").is_err());
         assert!(Title::parse("").is_err());
+        // Found by fuzzing: only characters XML drops left an empty title in feeds.
+        assert!(Title::parse(" \u{1} \u{fffe}").is_err());
+        assert!(Title::parse("\u{1}标题").is_ok());
     }
 
     #[test]

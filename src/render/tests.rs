@@ -742,7 +742,7 @@ struct Texts {
 
 fn texts() -> impl Strategy<Value = Texts> {
     (
-        nasty_text().prop_filter("a title is not blank", |t| !t.trim().is_empty()),
+        nasty_text().prop_filter("a title is not blank", |t| Title::parse(t).is_ok()),
         prop::collection::vec(nasty_text(), 14),
         nasty_text(),
         nasty_text(),
