@@ -2,7 +2,8 @@
 
 use diesel::prelude::*;
 
-use super::changes::log_changes;
+use super::articles::{count_live_articles, FeedScope};
+use super::changes::log_category_change;
 use super::rows::CategoryRow;
 use super::schema::{articles, categories};
 use super::{write_transaction, DbConnection, WriteError};
@@ -52,7 +53,7 @@ pub fn create_category(
             ))
             .returning(categories::id)
             .get_result::<i64>(conn)?;
-        log_changes(conn, [Some(id)], now)?;
+        log_category_change(conn, id, false, now)?;
         Ok(Category {
             id,
             slug: slug.clone(),
@@ -106,7 +107,9 @@ fn replace_fields(
             categories::updated_at.eq(now.naive_utc()),
         ))
         .execute(conn)?;
-    log_changes(conn, [Some(existing.id)], now)?;
+    // Its name shows in the site-wide feeds only through its live articles.
+    let has_live_articles = count_live_articles(conn, FeedScope::Category(existing.id), now)? > 0;
+    log_category_change(conn, existing.id, has_live_articles, now)?;
     Ok(Category {
         fields: fields.clone(),
         updated_at: now,
@@ -128,7 +131,7 @@ pub fn delete_category(conn: &mut DbConnection, slug: &Slug) -> Result<bool, Wri
             return Err(WriteError::CategoryNotEmpty(slug.clone()));
         }
         diesel::delete(categories::table.filter(categories::id.eq(existing.id))).execute(conn)?;
-        log_changes(conn, [Some(existing.id)], now)?;
+        log_category_change(conn, existing.id, false, now)?;
         Ok(true)
     })
 }

@@ -32,6 +32,30 @@ pub(super) fn log_changes(
             ))
             .execute(conn)?;
     }
+    notify_other_nodes(conn)
+}
+
+/// Records a change to category `category_id` itself (created, edited,
+/// deleted); `affects_site_feeds` is false when it has no live article, so
+/// the site-wide feeds show nothing of it.
+pub(super) fn log_category_change(
+    conn: &mut DbConnection,
+    category_id: i64,
+    affects_site_feeds: bool,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::insert_into(changes::table)
+        .values((
+            changes::category_id.eq(Some(category_id)),
+            changes::changed_at.eq(now.naive_utc()),
+            changes::affects_site_feeds.eq(affects_site_feeds),
+        ))
+        .execute(conn)?;
+    notify_other_nodes(conn)
+}
+
+/// On PostgreSQL, tells the listening nodes that the change log grew.
+fn notify_other_nodes(conn: &mut DbConnection) -> QueryResult<()> {
     if matches!(conn, DbConnection::Postgres(_)) {
         // Delivered when the transaction commits, and not at all if it rolls back.
         conn.batch_execute(&format!("NOTIFY {CHANGES_CHANNEL}"))?;
@@ -40,13 +64,14 @@ pub(super) fn log_changes(
 }
 
 /// The newest change affecting `scope`: any change in the category, or any
-/// site-wide change; for the whole site, any change at all.
+/// site-wide change; for the whole site, any change that shows in it.
 pub fn last_changed_at(
     conn: &mut DbConnection,
     scope: FeedScope,
 ) -> QueryResult<Option<DateTime<Utc>>> {
     let newest = match scope {
         FeedScope::Site => changes::table
+            .filter(changes::affects_site_feeds.eq(true))
             .select(max(changes::changed_at))
             .first::<Option<chrono::NaiveDateTime>>(conn)?,
         FeedScope::Category(id) => {

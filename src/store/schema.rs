@@ -52,6 +52,7 @@ diesel::table! {
         id -> BigInt,
         category_id -> Nullable<BigInt>,
         changed_at -> Timestamp,
+        affects_site_feeds -> Bool,
     }
 }
 

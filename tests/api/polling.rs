@@ -185,6 +185,9 @@ on_both_backends! {
         let renamed = app.send_json(Method::PUT, "/api/v1/categories/world", &json!({"name": "国际频道"})).await;
         assert_eq!(renamed.status(), 200);
         before = check(&app, "category rename", &scopes, &before, &["/feeds/all.rss", "/feeds/world.rss"]).await;
+        // In a later second than the last change, so that a site-wide
+        // lastBuildDate counting it would show.
+        actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
         let renamed = app.send_json(Method::PUT, "/api/v1/categories/sports", &json!({"name": "体育频道"})).await;
         assert_eq!(renamed.status(), 200);
         before = check(&app, "empty category rename", &scopes, &before, &["/feeds/sports.rss"]).await;
