@@ -24,7 +24,8 @@ const LIVE_CURSOR: &str = "websub_live_cursor";
 /// Which feeds changed since the last enqueue.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct ChangedFeeds {
-    /// The site-wide feeds changed: true whenever anything changed.
+    /// The site-wide feeds changed (not so for a change to a category with
+    /// no live article).
     pub site_feeds: bool,
     /// Slugs of the existing categories whose feeds changed.
     pub categories: BTreeSet<String>,
@@ -78,19 +79,20 @@ pub fn enqueue_pings(
         let live_cursor =
             DateTime::parse_from_rfc3339(&live_cursor).map_or(now, |t| t.with_timezone(&Utc));
 
-        let mut touched: BTreeSet<Option<i64>> = changes::table
+        let logged = changes::table
             .filter(changes::id.gt(change_cursor))
-            .select(changes::category_id)
-            .load::<Option<i64>>(conn)?
-            .into_iter()
-            .collect();
+            .select((changes::category_id, changes::affects_site_feeds))
+            .load::<(Option<i64>, bool)>(conn)?;
         let went_live = went_live(live_cursor.naive_utc(), now.naive_utc())
             .select(articles::category_id)
             .distinct()
             .load::<i64>(conn)?;
+        let site_feeds = !went_live.is_empty() || logged.iter().any(|(_, site)| *site);
+        let mut touched: BTreeSet<Option<i64>> =
+            logged.into_iter().map(|(category, _)| category).collect();
         touched.extend(went_live.into_iter().map(Some));
 
-        let changed = changed_feeds(conn, &touched)?;
+        let changed = changed_feeds(conn, &touched, site_feeds)?;
         let added = if changed.is_empty() {
             0
         } else {
@@ -144,13 +146,16 @@ fn has_unannounced_changes(conn: &mut DbConnection, now: DateTime<Utc>) -> Query
         .is_some())
 }
 
+/// The feeds of the categories in `touched` (every category for `None`),
+/// and the site-wide feeds when `site_feeds`.
 fn changed_feeds(
     conn: &mut DbConnection,
     touched: &BTreeSet<Option<i64>>,
+    site_feeds: bool,
 ) -> QueryResult<ChangedFeeds> {
     let ids: Vec<i64> = touched.iter().flatten().copied().collect();
     // A change without a category (the site settings) changes every feed; a
-    // deleted category has no slug left, only the site-wide feeds to announce.
+    // deleted category has no slug left, and no feed to announce.
     let slugs = if touched.contains(&None) {
         categories::table
             .select(categories::slug)
@@ -164,7 +169,7 @@ fn changed_feeds(
             .load::<String>(conn)?
     };
     Ok(ChangedFeeds {
-        site_feeds: !touched.is_empty(),
+        site_feeds,
         categories: slugs.into_iter().collect(),
     })
 }
