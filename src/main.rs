@@ -10,9 +10,6 @@ use syndic::config::{Config, LogFormat, SettingsArgs};
 use syndic::domain::{format_time, generate_token, hash_token};
 use syndic::{bulk, startup, store};
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "syndic",
