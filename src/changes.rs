@@ -5,6 +5,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use actix_web::web;
+
 use crate::cache::ResponseCache;
 use crate::metrics::Metrics;
 use crate::store::{self, DatabaseUrl, DbConnection};
@@ -64,12 +66,13 @@ pub async fn listen_for_notifications(
     let mut connected_before = false;
     loop {
         let url = database_url.clone();
-        let connected = blocking(move || -> Result<DbConnection, String> {
+        let connected = web::block(move || -> Result<DbConnection, String> {
             let mut conn = store::establish(&url).map_err(|e| e.to_string())?;
             store::listen_for_changes(&mut conn).map_err(|e| e.to_string())?;
             Ok(conn)
         })
-        .await;
+        .await
+        .map_err(|e| e.to_string());
         match connected {
             Ok(Ok(conn)) => {
                 delay = Duration::from_millis(250);
@@ -110,11 +113,12 @@ async fn follow_notifications(
             last_check = Instant::now();
         }
         let (watcher, cache) = (watcher.clone(), cache.clone());
-        let round = blocking(move || {
+        let round = web::block(move || {
             let result = poll_once(&mut conn, notified, check_alive, &watcher, &cache);
             (conn, result)
         })
-        .await;
+        .await
+        .map_err(|e| e.to_string());
         match round {
             Ok((returned, Ok(received))) => {
                 conn = returned;
@@ -146,13 +150,4 @@ fn poll_once(
         watcher.sync(conn, cache)?;
     }
     Ok(received)
-}
-
-/// Runs blocking database work off the event loop.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, String> {
-    actix_web::rt::task::spawn_blocking(work)
-        .await
-        .map_err(|error| format!("database task failed: {error}"))
 }

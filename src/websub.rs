@@ -49,8 +49,9 @@ pub fn topics(base_url: &AbsoluteUrl, changed: &ChangedFeeds) -> Vec<String> {
 /// How long to wait after the `failures`-th failed attempt: 1 s, 2 s, 4 s…
 /// up to [`MAX_RETRY_DELAY`].
 pub fn retry_delay(failures: i32) -> Duration {
-    let exponent = failures.clamp(1, 31) as u32 - 1;
-    Duration::from_secs(1u64 << exponent.min(20)).min(MAX_RETRY_DELAY)
+    // 2^20 s is far past the cap already; clamping first keeps the shift small.
+    let exponent = failures.clamp(1, 21) - 1;
+    Duration::from_secs(1u64 << exponent).min(MAX_RETRY_DELAY)
 }
 
 /// Turns changes committed since the last call into pings for every

@@ -25,12 +25,7 @@ pub(super) fn log_changes(
 ) -> QueryResult<()> {
     let distinct: BTreeSet<Option<i64>> = category_ids.into_iter().collect();
     for category_id in distinct {
-        diesel::insert_into(changes::table)
-            .values((
-                changes::category_id.eq(category_id),
-                changes::changed_at.eq(now.naive_utc()),
-            ))
-            .execute(conn)?;
+        insert_change(conn, category_id, true, now)?;
     }
     notify_other_nodes(conn)
 }
@@ -44,14 +39,24 @@ pub(super) fn log_category_change(
     affects_site_feeds: bool,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
+    insert_change(conn, Some(category_id), affects_site_feeds, now)?;
+    notify_other_nodes(conn)
+}
+
+fn insert_change(
+    conn: &mut DbConnection,
+    category_id: Option<i64>,
+    affects_site_feeds: bool,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
     diesel::insert_into(changes::table)
         .values((
-            changes::category_id.eq(Some(category_id)),
+            changes::category_id.eq(category_id),
             changes::changed_at.eq(now.naive_utc()),
             changes::affects_site_feeds.eq(affects_site_feeds),
         ))
         .execute(conn)?;
-    notify_other_nodes(conn)
+    Ok(())
 }
 
 /// On PostgreSQL, tells the listening nodes that the change log grew.
@@ -156,26 +161,47 @@ pub fn record_site_fingerprint(
     fingerprint: &str,
 ) -> Result<bool, WriteError> {
     write_transaction(conn, |conn, now| {
-        let stored = service_state::table
-            .filter(service_state::name.eq(SITE_FINGERPRINT))
-            .select(service_state::value)
-            .first::<String>(conn)
-            .optional()?;
-        if stored.as_deref() == Some(fingerprint) {
+        if read_state(conn, SITE_FINGERPRINT)?.as_deref() == Some(fingerprint) {
             return Ok(false);
         }
-        diesel::delete(service_state::table.filter(service_state::name.eq(SITE_FINGERPRINT)))
-            .execute(conn)?;
-        diesel::insert_into(service_state::table)
-            .values((
-                service_state::name.eq(SITE_FINGERPRINT),
-                service_state::value.eq(fingerprint),
-                service_state::changed_at.eq(now.naive_utc()),
-            ))
-            .execute(conn)?;
+        write_state(conn, SITE_FINGERPRINT, fingerprint, now)?;
         log_changes(conn, [None], now)?;
         Ok(true)
     })
+}
+
+/// A named value from `service_state`.
+pub(super) fn read_state(conn: &mut DbConnection, name: &str) -> QueryResult<Option<String>> {
+    service_state::table
+        .filter(service_state::name.eq(name))
+        .select(service_state::value)
+        .first::<String>(conn)
+        .optional()
+}
+
+/// Sets a named value in `service_state`, creating the row if need be.
+pub(super) fn write_state(
+    conn: &mut DbConnection,
+    name: &str,
+    value: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let updated = diesel::update(service_state::table.filter(service_state::name.eq(name)))
+        .set((
+            service_state::value.eq(value),
+            service_state::changed_at.eq(now.naive_utc()),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(service_state::table)
+            .values((
+                service_state::name.eq(name),
+                service_state::value.eq(value),
+                service_state::changed_at.eq(now.naive_utc()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Subscribes a PostgreSQL connection to [`CHANGES_CHANNEL`]; on SQLite,

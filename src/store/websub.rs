@@ -11,7 +11,8 @@ use std::collections::{BTreeSet, HashSet};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::{articles, categories, changes, service_state, websub_pings};
+use super::changes::{last_change_sequence, read_state, write_state};
+use super::schema::{articles, categories, changes, websub_pings};
 use super::{write_transaction, DbConnection};
 use crate::domain::ArticleStatus;
 
@@ -63,27 +64,17 @@ pub fn enqueue_pings(
         return Ok(0);
     }
     write_transaction(conn, |conn, now| {
-        let newest_change = changes::table
-            .select(diesel::dsl::max(changes::id))
-            .first::<Option<i64>>(conn)?
-            .unwrap_or(0);
-        let (Some(change_cursor), Some(live_cursor)) = (
-            read_cursor(conn, CHANGE_CURSOR)?,
-            read_cursor(conn, LIVE_CURSOR)?,
-        ) else {
-            write_cursor(conn, CHANGE_CURSOR, &newest_change.to_string(), now)?;
-            write_cursor(conn, LIVE_CURSOR, &now.to_rfc3339(), now)?;
+        let newest_change = last_change_sequence(conn)?;
+        let Some((change_cursor, live_cursor)) = read_cursors(conn)? else {
+            write_cursors(conn, newest_change, now)?;
             return Ok(0);
         };
-        let change_cursor = change_cursor.parse::<i64>().unwrap_or(newest_change);
-        let live_cursor =
-            DateTime::parse_from_rfc3339(&live_cursor).map_or(now, |t| t.with_timezone(&Utc));
 
         let logged = changes::table
             .filter(changes::id.gt(change_cursor))
             .select((changes::category_id, changes::affects_site_feeds))
             .load::<(Option<i64>, bool)>(conn)?;
-        let went_live = went_live(live_cursor.naive_utc(), now.naive_utc())
+        let went_live = went_live(live_cursor, now.naive_utc())
             .select(articles::category_id)
             .distinct()
             .load::<i64>(conn)?;
@@ -98,8 +89,7 @@ pub fn enqueue_pings(
         } else {
             insert_pings(conn, hubs, &topics(&changed), now)?
         };
-        write_cursor(conn, CHANGE_CURSOR, &newest_change.to_string(), now)?;
-        write_cursor(conn, LIVE_CURSOR, &now.to_rfc3339(), now)?;
+        write_cursors(conn, newest_change, now)?;
         Ok(added)
     })
 }
@@ -118,16 +108,7 @@ fn went_live(after: NaiveDateTime, until: NaiveDateTime) -> _ {
 
 /// Whether [`enqueue_pings`] has anything to do (or its cursors to set).
 fn has_unannounced_changes(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<bool> {
-    let (Some(change_cursor), Some(live_cursor)) = (
-        read_cursor(conn, CHANGE_CURSOR)?,
-        read_cursor(conn, LIVE_CURSOR)?,
-    ) else {
-        return Ok(true);
-    };
-    let (Ok(change_cursor), Ok(live_cursor)) = (
-        change_cursor.parse::<i64>(),
-        DateTime::parse_from_rfc3339(&live_cursor),
-    ) else {
+    let Some((change_cursor, live_cursor)) = read_cursors(conn)? else {
         return Ok(true);
     };
     let newer_change = changes::table
@@ -139,11 +120,30 @@ fn has_unannounced_changes(conn: &mut DbConnection, now: DateTime<Utc>) -> Query
     if newer_change {
         return Ok(true);
     }
-    Ok(went_live(live_cursor.naive_utc(), now.naive_utc())
+    Ok(went_live(live_cursor, now.naive_utc())
         .select(articles::id)
         .first::<i64>(conn)
         .optional()?
         .is_some())
+}
+
+/// The newest change already announced and the time up to which articles
+/// that went live were; `None` before the first enqueue (or if unreadable).
+fn read_cursors(conn: &mut DbConnection) -> QueryResult<Option<(i64, NaiveDateTime)>> {
+    let change = read_state(conn, CHANGE_CURSOR)?.and_then(|raw| raw.parse::<i64>().ok());
+    let live = read_state(conn, LIVE_CURSOR)?
+        .and_then(|raw| DateTime::parse_from_rfc3339(&raw).ok())
+        .map(|time| time.naive_utc());
+    Ok(change.zip(live))
+}
+
+fn write_cursors(
+    conn: &mut DbConnection,
+    newest_change: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    write_state(conn, CHANGE_CURSOR, &newest_change.to_string(), now)?;
+    write_state(conn, LIVE_CURSOR, &now.to_rfc3339(), now)
 }
 
 /// The feeds of the categories in `touched` (every category for `None`),
@@ -205,38 +205,6 @@ fn insert_pings(
         }
     }
     Ok(added)
-}
-
-fn read_cursor(conn: &mut DbConnection, name: &str) -> QueryResult<Option<String>> {
-    service_state::table
-        .filter(service_state::name.eq(name))
-        .select(service_state::value)
-        .first::<String>(conn)
-        .optional()
-}
-
-fn write_cursor(
-    conn: &mut DbConnection,
-    name: &str,
-    value: &str,
-    now: DateTime<Utc>,
-) -> QueryResult<()> {
-    let updated = diesel::update(service_state::table.filter(service_state::name.eq(name)))
-        .set((
-            service_state::value.eq(value),
-            service_state::changed_at.eq(now.naive_utc()),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        diesel::insert_into(service_state::table)
-            .values((
-                service_state::name.eq(name),
-                service_state::value.eq(value),
-                service_state::changed_at.eq(now.naive_utc()),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
 }
 
 /// Claims up to `limit` pings that are due and not being sent by another
