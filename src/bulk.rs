@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::clock::Clock;
 use crate::domain::{Category, CategoryFields, FieldError, NewArticle, Slug};
 use crate::store::{self, DbConnection, Upserted, WriteError};
 
@@ -260,12 +261,13 @@ fn progress_bar(path: &Path, shown: bool) -> indicatif::ProgressBar {
 /// Returns once everything it reports as imported is durable.
 pub fn import(
     conn: &mut DbConnection,
+    clock: &dyn Clock,
     path: &Path,
     options: &ImportOptions,
 ) -> Result<ImportSummary, BulkError> {
     let started = Instant::now();
     store::begin_bulk_load(conn)?;
-    let imported = import_lines(conn, path, options);
+    let imported = import_lines(conn, clock, path, options);
     // Also after a failure: the batches committed before it stay.
     let durable = store::end_bulk_load(conn);
     let mut summary = imported?;
@@ -276,6 +278,7 @@ pub fn import(
 
 fn import_lines(
     conn: &mut DbConnection,
+    clock: &dyn Clock,
     path: &Path,
     options: &ImportOptions,
 ) -> Result<ImportSummary, BulkError> {
@@ -314,7 +317,7 @@ fn import_lines(
     }
 
     for (slug, fields) in &new_categories {
-        store::upsert_category(conn, slug, fields)?;
+        store::upsert_category(conn, clock, slug, fields)?;
         summary.categories += 1;
     }
     let bar = progress_bar(path, options.progress);
@@ -333,7 +336,7 @@ fn import_lines(
                         .as_ref()
                         .is_some_and(|k| !keys.insert(k.clone()));
                     if repeated {
-                        write_batch(conn, &mut batch, &mut summary)?;
+                        write_batch(conn, clock, &mut batch, &mut summary)?;
                         keys.clear();
                         keys.extend(article.fields.external_id.clone());
                     }
@@ -342,7 +345,7 @@ fn import_lines(
                 Err(message) => summary.rejected.push(RejectedLine { line, message }),
             }
         }
-        write_batch(conn, &mut batch, &mut summary)?;
+        write_batch(conn, clock, &mut batch, &mut summary)?;
     }
     bar.finish_and_clear();
     Ok(summary)
@@ -350,13 +353,14 @@ fn import_lines(
 
 fn write_batch(
     conn: &mut DbConnection,
+    clock: &dyn Clock,
     batch: &mut Vec<NewArticle>,
     summary: &mut ImportSummary,
 ) -> Result<(), BulkError> {
     if batch.is_empty() {
         return Ok(());
     }
-    for stored in store::upsert_articles_stored(conn, batch)? {
+    for stored in store::upsert_articles_stored(conn, clock, batch)? {
         match stored.outcome {
             Upserted::Created => summary.created += 1,
             Upserted::Updated => summary.updated += 1,

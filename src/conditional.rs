@@ -1,7 +1,7 @@
 //! Conditional GET as one pure decision (RFC 9110 §13.1.1, §13.1.3, §13.2.2):
 //! the request's validators and the current ones in, `Fresh` or `Stale` out.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
 
@@ -10,8 +10,9 @@ use chrono::{DateTime, Utc};
 pub struct Validators {
     /// The opaque part of the weak entity tag (no `W/`, no quotes).
     pub etag: String,
-    /// The time announced in `Last-Modified`, whole seconds.
-    pub last_modified: DateTime<Utc>,
+    /// The time announced in `Last-Modified`, whole seconds; `None` while
+    /// the newest change may still be followed by another in its second.
+    pub last_modified: Option<DateTime<Utc>>,
 }
 
 /// The conditional headers a request carried, raw.
@@ -31,8 +32,9 @@ pub enum Outcome {
 }
 
 /// Decides between `304` and `200` for a GET or HEAD. `If-None-Match` takes
-/// precedence; `If-Modified-Since` counts only without it and only when it
-/// parses as an HTTP date.
+/// precedence; `If-Modified-Since` counts only without it, only when it
+/// parses as an HTTP date, and only when there is a `Last-Modified` to
+/// compare it with.
 pub fn evaluate(request: Preconditions<'_>, current: &Validators) -> Outcome {
     if let Some(if_none_match) = request.if_none_match {
         return if matches_any(if_none_match, &current.etag) {
@@ -42,8 +44,8 @@ pub fn evaluate(request: Preconditions<'_>, current: &Validators) -> Outcome {
         };
     }
     let since = request.if_modified_since.and_then(parse_http_date);
-    match since {
-        Some(since) if current.last_modified <= since => Outcome::Fresh,
+    match (since, current.last_modified) {
+        (Some(since), Some(last_modified)) if last_modified <= since => Outcome::Fresh,
         _ => Outcome::Stale,
     }
 }
@@ -100,23 +102,37 @@ pub fn format_http_date(time: DateTime<Utc>) -> String {
     httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(seconds))
 }
 
-/// The `Last-Modified` to announce for content last changed at `changed`,
-/// sent at `now`: whole seconds, and never the still-open current second, so
-/// that a second change within that second is not hidden from clients that
-/// only send `If-Modified-Since`.
-pub fn last_modified(changed: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
-    let changed = floor_to_second(changed);
-    let last_closed = floor_to_second(now) - chrono::Duration::seconds(1);
-    changed.min(last_closed)
+/// How long after the end of a second a node waits before it treats that
+/// second as closed: the clocks of nodes and database may differ by up to
+/// 500 ms, and a commit stamped just before the end of a second may take a
+/// moment to become visible. While a second is not closed, another change
+/// may still be stamped within it.
+pub const SETTLE_MARGIN: chrono::Duration = chrono::Duration::seconds(1);
+
+/// Up to when this node knows every change: its clock less the margin, and
+/// no later than the last time it read the change log (a change committed
+/// since may not have reached its cache yet).
+pub fn confirmed_until(now: DateTime<Utc>, change_log_read_at: DateTime<Utc>) -> DateTime<Utc> {
+    now.min(change_log_read_at) - SETTLE_MARGIN
+}
+
+/// The `Last-Modified` of content whose newest change is `changed`, when
+/// every change up to `confirmed` is known (see [`confirmed_until`]).
+///
+/// It is the end of the change's second (the first instant after it), and
+/// only once that second is closed: before then a second change could fall
+/// in the same second, and two bodies would carry one `Last-Modified`
+/// (libcurl, and so newsboat, would keep the first). Ending the second
+/// rather than starting it means no response sent during that second, whose
+/// `Date` a client may send back as `If-Modified-Since`, validates the new
+/// content. `None`: send no `Last-Modified`; the ETag alone validates.
+pub fn last_modified(changed: DateTime<Utc>, confirmed: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let end_of_second = floor_to_second(changed) + chrono::Duration::seconds(1);
+    (end_of_second <= confirmed).then_some(end_of_second)
 }
 
 fn floor_to_second(time: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(time.timestamp(), 0).unwrap_or(time)
-}
-
-/// The current time; kept here so handlers need no clock of their own.
-pub fn now() -> DateTime<Utc> {
-    DateTime::<Utc>::from(SystemTime::now())
 }
 
 #[cfg(test)]
@@ -132,7 +148,7 @@ mod tests {
     fn current() -> Validators {
         Validators {
             etag: "abc123".into(),
-            last_modified: at("2026-11-29T10:00:00Z"),
+            last_modified: Some(at("2026-11-29T10:00:00Z")),
         }
     }
 
@@ -214,20 +230,191 @@ mod tests {
     }
 
     #[test]
-    fn last_modified_never_announces_the_open_second() {
-        let now = at("2026-11-29T10:00:05.300Z");
-        assert_eq!(
-            last_modified(at("2026-11-29T10:00:05.100Z"), now),
-            at("2026-11-29T10:00:04Z")
-        );
-        assert_eq!(
-            last_modified(at("2026-11-29T10:00:04.900Z"), now),
-            at("2026-11-29T10:00:04Z")
-        );
-        assert_eq!(
-            last_modified(at("2026-11-29T09:00:00.500Z"), now),
-            at("2026-11-29T09:00:00Z")
-        );
+    fn if_modified_since_counts_only_against_a_last_modified() {
+        let open = Validators {
+            etag: "abc123".into(),
+            last_modified: None,
+        };
+        let request = Preconditions {
+            if_none_match: None,
+            if_modified_since: Some("Sun, 29 Nov 2026 10:00:00 GMT"),
+        };
+        assert_eq!(evaluate(request, &open), Outcome::Stale);
+        let tagged = Preconditions {
+            if_none_match: Some("W/\"abc123\""),
+            if_modified_since: None,
+        };
+        assert_eq!(evaluate(tagged, &open), Outcome::Fresh);
+    }
+
+    /// What this node announces at `now` (its clock) for a change at
+    /// `changed` (the stamping clock), having read the change log at `read`.
+    fn announced(changed: &str, now: &str, read: &str) -> Option<DateTime<Utc>> {
+        last_modified(at(changed), confirmed_until(at(now), at(read)))
+    }
+
+    #[test]
+    fn last_modified_waits_for_the_second_of_the_change_to_close() {
+        let cases: &[(&str, &str, &str, Option<&str>, &str)] = &[
+            // (change, node clock, change log read at, announced, why)
+            (
+                "10:00:05.300",
+                "10:00:05.900",
+                "10:00:05.900",
+                None,
+                "open second",
+            ),
+            (
+                "10:00:05.300",
+                "10:00:06.500",
+                "10:00:06.500",
+                None,
+                "closed, but within the margin",
+            ),
+            (
+                "10:00:05.300",
+                "10:00:07.000",
+                "10:00:07.000",
+                Some("10:00:06"),
+                "closed and settled: the end of the second",
+            ),
+            (
+                "10:00:05.000",
+                "10:00:07.000",
+                "10:00:07.000",
+                Some("10:00:06"),
+                "a change on the second still ends it",
+            ),
+            (
+                "10:00:05.999",
+                "10:00:07.000",
+                "10:00:07.000",
+                Some("10:00:06"),
+                "the last microsecond of a second",
+            ),
+            (
+                "10:00:05.300",
+                "10:00:09.000",
+                "10:00:06.800",
+                None,
+                "the change log not read since the second closed",
+            ),
+            (
+                "10:00:05.300",
+                "10:00:09.000",
+                "10:00:07.200",
+                Some("10:00:06"),
+                "the change log read after it settled",
+            ),
+            (
+                "09:00:00.500",
+                "10:00:05.300",
+                "10:00:05.300",
+                Some("09:00:01"),
+                "an old change",
+            ),
+            // Stamped by a clock 500 ms ahead of this node's: the change
+            // looks 200 ms in the future here.
+            (
+                "10:00:05.800",
+                "10:00:05.600",
+                "10:00:05.600",
+                None,
+                "a change from a clock ahead",
+            ),
+            (
+                "10:00:05.800",
+                "10:00:06.900",
+                "10:00:06.900",
+                None,
+                "a clock ahead: still within the margin",
+            ),
+            (
+                "10:00:05.800",
+                "10:00:07.000",
+                "10:00:07.000",
+                Some("10:00:06"),
+                "a clock ahead, settled",
+            ),
+            // Stamped by a clock 500 ms behind: this node is 500 ms further on.
+            (
+                "10:00:05.300",
+                "10:00:06.800",
+                "10:00:06.800",
+                None,
+                "a change from a clock behind",
+            ),
+            (
+                "10:00:05.300",
+                "10:00:07.300",
+                "10:00:07.300",
+                Some("10:00:06"),
+                "a clock behind, settled",
+            ),
+        ];
+        let day = "2026-11-29T";
+        for (changed, now, read, expected, why) in cases {
+            let got = announced(
+                &format!("{day}{changed}Z"),
+                &format!("{day}{now}Z"),
+                &format!("{day}{read}Z"),
+            );
+            assert_eq!(got, expected.map(|t| at(&format!("{day}{t}Z"))), "{why}");
+        }
+    }
+
+    #[test]
+    fn two_changes_in_one_second_never_share_a_last_modified_with_an_earlier_body() {
+        // First body (change at .200) is polled during the second: no date.
+        // The second change (.700) is in the same second; once it settles
+        // both would end the same second, but the first body is no longer
+        // served by then, and the second body's date is later than the
+        // Date header of any response sent during the second.
+        let day = "2026-11-29T";
+        let first = at(&format!("{day}10:00:05.200Z"));
+        let second = at(&format!("{day}10:00:05.700Z"));
+        for now_ms in (5_200..7_000).step_by(100) {
+            let now = at(&format!("{day}10:00:00Z")) + chrono::Duration::milliseconds(now_ms);
+            let confirmed = confirmed_until(now, now);
+            assert_eq!(
+                last_modified(first, confirmed),
+                None,
+                "first body at +{now_ms} ms"
+            );
+            assert_eq!(
+                last_modified(second, confirmed),
+                None,
+                "second body at +{now_ms} ms"
+            );
+        }
+        let settled = at(&format!("{day}10:00:07Z"));
+        let announced = last_modified(second, confirmed_until(settled, settled)).expect("settled");
+        let sent_during_the_second = at(&format!("{day}10:00:05Z"));
+        assert!(announced > sent_during_the_second);
+        assert!(announced <= settled, "never later than the response");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn last_modified_is_never_earlier_than_the_change_nor_later_than_now(
+            changed_ms in 0i64..100_000_000,
+            delay_ms in -2_000i64..10_000,
+            read_lag_ms in 0i64..5_000,
+        ) {
+            let changed = DateTime::from_timestamp_millis(1_700_000_000_000 + changed_ms).expect("time");
+            let now = changed + chrono::Duration::milliseconds(delay_ms);
+            let read = now - chrono::Duration::milliseconds(read_lag_ms);
+            if let Some(announced) = last_modified(changed, confirmed_until(now, read)) {
+                proptest::prop_assert!(announced > changed, "after the change");
+                proptest::prop_assert!(announced <= now, "not later than now");
+                proptest::prop_assert!(now - changed >= SETTLE_MARGIN, "only once settled");
+                proptest::prop_assert_eq!(announced.timestamp_subsec_nanos(), 0);
+            } else {
+                // Not announced only while the second may still take changes.
+                let end = floor_to_second(changed) + chrono::Duration::seconds(1);
+                proptest::prop_assert!(now.min(read) < end + SETTLE_MARGIN);
+            }
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use crate::clock::Clock;
 use crate::domain::{CategoryFields, NewArticle};
 use crate::store::{self, DbConnection};
 
@@ -11,7 +12,7 @@ const CATEGORIES: &str = include_str!("../demo/categories.json");
 const ARTICLES: &str = include_str!("../demo/articles.ndjson");
 
 /// Creates the demo content when there are no categories yet; `true` if it did.
-pub fn fill_if_empty(conn: &mut DbConnection) -> Result<bool, String> {
+pub fn fill_if_empty(conn: &mut DbConnection, clock: &dyn Clock) -> Result<bool, String> {
     if store::count_categories(conn).map_err(|e| e.to_string())? > 0 {
         return Ok(false);
     }
@@ -19,7 +20,7 @@ pub fn fill_if_empty(conn: &mut DbConnection) -> Result<bool, String> {
     for value in &categories {
         let (slug, fields) = CategoryFields::from_json(value).map_err(|e| format!("{e:?}"))?;
         let slug = slug.ok_or("demo category without slug")?;
-        store::upsert_category(conn, &slug, &fields).map_err(|e| e.to_string())?;
+        store::upsert_category(conn, clock, &slug, &fields).map_err(|e| e.to_string())?;
     }
     let articles = ARTICLES
         .lines()
@@ -28,6 +29,6 @@ pub fn fill_if_empty(conn: &mut DbConnection) -> Result<bool, String> {
             NewArticle::from_json(&value).map_err(|e| format!("{e:?}"))
         })
         .collect::<Result<Vec<_>, String>>()?;
-    store::upsert_articles(conn, &articles).map_err(|e| e.to_string())?;
+    store::upsert_articles(conn, clock, &articles).map_err(|e| e.to_string())?;
     Ok(true)
 }

@@ -14,6 +14,7 @@
 pub mod bulk;
 pub mod cache;
 pub mod changes;
+pub mod clock;
 pub mod conditional;
 pub mod config;
 pub mod demo;

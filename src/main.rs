@@ -4,8 +4,10 @@ use std::io::IsTerminal;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use syndic::clock::SystemClock;
 use syndic::config::{Config, LogFormat, SettingsArgs};
 use syndic::domain::{format_time, generate_token, hash_token};
 use syndic::{bulk, startup, store};
@@ -119,7 +121,7 @@ fn execute(command: Command, config: Config) -> CommandResult {
                 strict,
                 progress: std::io::stderr().is_terminal(),
             };
-            let summary = bulk::import(&mut conn, &file, &options)?;
+            let summary = bulk::import(&mut conn, &SystemClock, &file, &options)?;
             for rejected in &summary.rejected {
                 eprintln!("line {}: {}", rejected.line, rejected.message);
             }
@@ -177,7 +179,7 @@ fn token(action: TokenAction, config: &Config) -> CommandResult {
 
 fn serve(config: Config) -> CommandResult {
     let bind = config.bind.clone();
-    let state = startup::prepare(config)?;
+    let state = startup::prepare(config, Arc::new(SystemClock))?;
     let listener = TcpListener::bind(&bind)?;
     tracing::info!(address = %bind, "listening");
     actix_web::rt::System::new()

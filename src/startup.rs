@@ -12,6 +12,7 @@ use tokio::sync::watch;
 
 use crate::cache::ResponseCache;
 use crate::changes::{self, ChangeWatcher};
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -27,6 +28,8 @@ pub struct AppState {
     /// Follows the change log into the cache.
     pub watcher: Arc<ChangeWatcher>,
     pub metrics: Arc<Metrics>,
+    /// The time, for change times, Last-Modified, schedules and expiry.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// Bodies the response cache may hold, compressed forms included.
@@ -63,22 +66,22 @@ pub enum StartupError {
 const POOL_SIZE: u32 = 16;
 
 /// Connects, applies migrations and, with `--demo`, fills an empty database.
-pub fn prepare(config: Config) -> Result<AppState, StartupError> {
+pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, StartupError> {
     let pool = store::connect_pool(&config.database_url, POOL_SIZE)?;
     let mut conn = pool.get()?;
     store::run_migrations(&mut conn).map_err(StartupError::Migrate)?;
-    if store::record_site_fingerprint(&mut conn, &site_fingerprint(&config))? {
+    if store::record_site_fingerprint(&mut conn, clock.as_ref(), &site_fingerprint(&config))? {
         tracing::info!(
             "site settings changed since the last start; every feed's Last-Modified moves"
         );
     }
-    if config.demo && demo::fill_if_empty(&mut conn).map_err(StartupError::Demo)? {
+    if config.demo && demo::fill_if_empty(&mut conn, clock.as_ref()).map_err(StartupError::Demo)? {
         tracing::info!("demo content created");
     }
     if !config.websub_hubs.is_empty() {
-        websub::enqueue_changes(&mut conn, &config)?;
+        websub::enqueue_changes(&mut conn, clock.as_ref(), &config)?;
     }
-    let watcher = ChangeWatcher::new(&mut conn)?;
+    let watcher = ChangeWatcher::new(&mut conn, clock.clone())?;
     drop(conn);
     Ok(AppState {
         pool,
@@ -86,6 +89,7 @@ pub fn prepare(config: Config) -> Result<AppState, StartupError> {
         cache: Arc::new(ResponseCache::new(CACHE_BYTES)),
         watcher: Arc::new(watcher),
         metrics: Arc::new(Metrics::new().map_err(|e| StartupError::Metrics(e.to_string()))?),
+        clock,
     })
 }
 

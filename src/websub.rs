@@ -13,6 +13,8 @@ use actix_web::web;
 use futures_util::future::join_all;
 use tokio::sync::watch;
 
+use crate::clock::Clock;
+use crate::conditional::SETTLE_MARGIN;
 use crate::config::Config;
 use crate::domain::AbsoluteUrl;
 use crate::routes::{feed_url, FeedFormat, SITE_FEED};
@@ -58,13 +60,20 @@ pub fn retry_delay(failures: i32) -> Duration {
 /// configured hub. At start-up this catches up with what was written while
 /// no server ran (an import); the first time ever it only marks where the
 /// change log stands.
-pub fn enqueue_changes(conn: &mut DbConnection, config: &Config) -> diesel::QueryResult<usize> {
+pub fn enqueue_changes(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    config: &Config,
+) -> diesel::QueryResult<usize> {
     let hubs: Vec<String> = config
         .websub_hubs
         .iter()
         .map(|hub| hub.as_str().to_owned())
         .collect();
-    store::enqueue_pings(conn, &hubs, |changed| topics(&config.base_url, changed))
+    let live_until = clock.now() - SETTLE_MARGIN;
+    store::enqueue_pings(conn, clock, &hubs, live_until, |changed| {
+        topics(&config.base_url, changed)
+    })
 }
 
 /// Fills and drains the outbox until `stop` turns true (checked between
@@ -108,9 +117,9 @@ async fn publish_round(
     client: &reqwest::Client,
 ) -> Result<(), String> {
     let claimed = with_connection(state, |conn, state| {
-        enqueue_changes(conn, &state.config)?;
+        enqueue_changes(conn, state.clock.as_ref(), &state.config)?;
         let lease = chrono::Duration::seconds(CLAIM_LEASE_SECONDS);
-        let claimed = store::claim_due_pings(conn, BATCH, lease)?;
+        let claimed = store::claim_due_pings(conn, state.clock.as_ref(), BATCH, lease)?;
         state
             .metrics
             .websub_queue_depth
@@ -142,7 +151,7 @@ async fn publish_round(
                     let delay = retry_delay(failures);
                     tracing::warn!(hub = %ping.hub, topic = %ping.topic, %error, failures, retry_in_s = delay.as_secs(), "WebSub ping failed");
                     let delay = chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
-                    store::postpone_ping(conn, ping.id, chrono::Utc::now() + delay, &error)?;
+                    store::postpone_ping(conn, ping.id, state.clock.now() + delay, &error)?;
                     metrics.websub_pings.with_label_values(&["failed"]).inc();
                 }
             }

@@ -8,6 +8,7 @@ use std::sync::{LazyLock, Mutex};
 
 use libfuzzer_sys::fuzz_target;
 use syndic::domain::{CategoryFields, NewArticle};
+use syndic::clock::SystemClock;
 use syndic::store::{self, DatabaseUrl, DbConnection};
 
 /// One in-memory database per process (a single connection, so `:memory:`
@@ -34,8 +35,8 @@ fuzz_target!(|data: &[u8]| {
         description: String::new(),
         copyright: None,
     };
-    store::upsert_category(conn, &new.fields.category, &category).expect("category stores");
-    let (stored, _) = store::upsert_article(conn, &new)
+    store::upsert_category(conn, &SystemClock, &new.fields.category, &category).expect("category stores");
+    let (stored, _) = store::upsert_article(conn, &SystemClock, &new)
         .unwrap_or_else(|e| panic!("an accepted article does not store: {e:?}\n{new:?}"));
     let read = store::find_article(conn, stored.id)
         .unwrap_or_else(|e| panic!("a stored article does not read back: {e:?}\n{new:?}"))
@@ -56,6 +57,6 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(again.published_at, Some(read.published_at));
 
     // Keep the database small: every run starts from an empty one.
-    store::delete_article(conn, stored.id).expect("delete article");
-    store::delete_category(conn, &new.fields.category).expect("delete category");
+    store::delete_article(conn, &SystemClock, stored.id).expect("delete article");
+    store::delete_category(conn, &SystemClock, &new.fields.category).expect("delete category");
 });

@@ -10,9 +10,6 @@ use quick_xml::Writer;
 use super::directory::{Directory, FeedLink};
 use super::xml_safe;
 
-/// The OPML 2.0 specification, named in `<docs>`.
-const OPML_DOCS: &str = "http://opml.org/spec2.opml";
-
 /// Renders the directory as OPML 2.0: `<head>` with the title and the
 /// RFC 822 `dateCreated`/`dateModified` (from stored changes, never the
 /// clock), `<body>` with one folder `<outline>` for the site-wide feeds and
@@ -36,8 +33,9 @@ fn write(w: &mut Writer<Vec<u8>>, directory: &Directory<'_>) -> io::Result<()> {
             w.create_element("head").write_inner_content(|w| {
                 text(w, "title", &site_title)?;
                 text(w, "dateCreated", &rfc822(directory.created))?;
-                text(w, "dateModified", &rfc822(directory.updated))?;
-                text(w, "docs", OPML_DOCS)
+                // No <docs>: OPML 2.0 allows it, but the W3C validator
+                // reports it as an undefined head element.
+                text(w, "dateModified", &rfc822(directory.updated))
             })?;
             w.create_element("body").write_inner_content(|w| {
                 folder(w, directory, &site_title, &directory.site_feeds())?;
@@ -58,8 +56,10 @@ fn folder(
     name: &str,
     feeds: &[FeedLink],
 ) -> io::Result<()> {
+    // A folder has only `text`: any other attribute without a `type` saying
+    // how to read it is a validator warning.
     w.create_element("outline")
-        .with_attributes([("text", name), ("title", name)])
+        .with_attribute(("text", name))
         .write_inner_content(|w| {
             for feed in feeds {
                 let text = xml_safe(&feed.title).into_owned() + " (" + feed.format + ")";
@@ -138,6 +138,11 @@ mod tests {
         let folders: Vec<_> = body_node.children().filter(|n| n.is_element()).collect();
         assert_eq!(folders.len(), 3, "site-wide and two categories");
         assert_eq!(folders[1].attribute("text"), Some("国际 & 世界"));
+        for folder in &folders {
+            let attributes: Vec<_> = folder.attributes().map(|a| a.name()).collect();
+            assert_eq!(attributes, ["text"], "a folder carries only its text");
+        }
+        assert!(head.children().all(|n| !n.has_tag_name("docs")));
         let feeds: Vec<_> = folders[1].children().filter(|n| n.is_element()).collect();
         let urls: Vec<_> = feeds.iter().filter_map(|n| n.attribute("xmlUrl")).collect();
         assert_eq!(

@@ -48,7 +48,10 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let body = read_json(&req, payload, Accepts::Json, state.config.max_article_bytes).await?;
     let new = NewArticle::from_json(&body).map_err(ApiError::Validation)?;
-    let article = write_db(&state, move |conn| Ok(store::insert_article(conn, &new)?)).await?;
+    let article = write_db(&state, move |conn, clock| {
+        Ok(store::insert_article(conn, clock, &new)?)
+    })
+    .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, location(&state, &article)))
         .json(article.to_json()))
@@ -106,8 +109,8 @@ pub async fn patch(
             "a merge patch for an article must be a JSON object",
         ));
     }
-    let updated = write_db(&state, move |conn| {
-        Ok(store::update_article(conn, id, |existing| {
+    let updated = write_db(&state, move |conn, clock| {
+        Ok(store::update_article(conn, clock, id, |existing| {
             let mut document = existing.to_json();
             merge_patch(&mut document, &patch);
             NewArticle::from_json(&document)
@@ -124,7 +127,11 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    if write_db(&state, move |conn| Ok(store::delete_article(conn, id)?)).await? {
+    if write_db(&state, move |conn, clock| {
+        Ok(store::delete_article(conn, clock, id)?)
+    })
+    .await?
+    {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(article_not_found(id))
@@ -156,8 +163,10 @@ pub async fn upsert(
         }
     }
     let new = NewArticle::from_json(&body).map_err(ApiError::Validation)?;
-    let (article, outcome) =
-        write_db(&state, move |conn| Ok(store::upsert_article(conn, &new)?)).await?;
+    let (article, outcome) = write_db(&state, move |conn, clock| {
+        Ok(store::upsert_article(conn, clock, &new)?)
+    })
+    .await?;
     let mut response = match outcome {
         Upserted::Created => HttpResponse::Created(),
         Upserted::Updated => HttpResponse::Ok(),
@@ -176,8 +185,8 @@ pub async fn batch(
 ) -> Result<HttpResponse, ApiError> {
     let body = read_json(&req, payload, Accepts::Json, state.config.max_batch_bytes).await?;
     let articles = parse_batch(&body).map_err(ApiError::Validation)?;
-    let outcomes = write_db(&state, move |conn| {
-        Ok(store::upsert_articles(conn, &articles)?)
+    let outcomes = write_db(&state, move |conn, clock| {
+        Ok(store::upsert_articles(conn, clock, &articles)?)
     })
     .await?;
     let items: Vec<Value> = outcomes

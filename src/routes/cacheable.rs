@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use crate::cache::{Encoding, Rendered};
 use crate::conditional::{self, Outcome, Preconditions, Validators};
 use crate::config::Config;
+use crate::startup::AppState;
 
 /// How long a cache in front may serve a stale copy when syndic fails.
 const STALE_IF_ERROR_SECONDS: u32 = 86_400;
@@ -21,12 +22,16 @@ fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
 pub fn respond(
     req: &HttpRequest,
     rendered: &Rendered,
-    config: &Config,
+    state: &AppState,
     links: &[(String, &str)],
 ) -> HttpResponse {
+    let config = &state.config;
     let validators = Validators {
         etag: rendered.etag.clone(),
-        last_modified: conditional::last_modified(rendered.updated, conditional::now()),
+        last_modified: conditional::last_modified(
+            rendered.updated,
+            state.watcher.confirmed_until(),
+        ),
     };
     let preconditions = Preconditions {
         if_none_match: header_str(req, header::IF_NONE_MATCH),
@@ -55,9 +60,14 @@ pub fn respond(
 
 fn set_cache_headers(response: &mut HttpResponseBuilder, validators: &Validators, config: &Config) {
     let max_age = config.max_age;
+    if let Some(last_modified) = validators.last_modified {
+        response.insert_header((
+            header::LAST_MODIFIED,
+            conditional::format_http_date(last_modified),
+        ));
+    }
     response
         .insert_header((header::ETAG, format!("W/\"{}\"", validators.etag)))
-        .insert_header((header::LAST_MODIFIED, conditional::format_http_date(validators.last_modified)))
         .insert_header((
             header::CACHE_CONTROL,
             format!(

@@ -8,7 +8,6 @@ use actix_web::web;
 
 use super::with_db;
 use crate::cache::{Rendered, Scope};
-use crate::conditional;
 use crate::error::ApiError;
 use crate::startup::AppState;
 use crate::store::DbConnection;
@@ -23,7 +22,7 @@ pub(super) async fn get_or_render<F>(
 where
     F: FnOnce(&mut DbConnection) -> Result<Rendered, ApiError> + Send + 'static,
 {
-    if let Some(hit) = state.cache.get(&key, scope, conditional::now()) {
+    if let Some(hit) = state.cache.get(&key, scope, state.clock.now()) {
         state.metrics.cache_hits.inc();
         return Ok(hit);
     }

@@ -50,8 +50,8 @@ pub async fn create(
     let body = read_json(&req, payload, Accepts::Json, state.config.max_article_bytes).await?;
     let (slug, fields) = CategoryFields::from_json(&body).map_err(ApiError::Validation)?;
     let slug = slug.ok_or_else(|| ApiError::validation("slug", "is required"))?;
-    let category = write_db(&state, move |conn| {
-        Ok(store::create_category(conn, &slug, &fields)?)
+    let category = write_db(&state, move |conn, clock| {
+        Ok(store::create_category(conn, clock, &slug, &fields)?)
     })
     .await?;
     let location = state
@@ -81,7 +81,7 @@ pub async fn replace(
     }
     let updated = write_db(&state, {
         let slug = slug.clone();
-        move |conn| Ok(store::update_category(conn, &slug, &fields)?)
+        move |conn, clock| Ok(store::update_category(conn, clock, &slug, &fields)?)
     })
     .await?;
     let category = updated.ok_or_else(|| category_not_found(&slug))?;
@@ -96,7 +96,7 @@ pub async fn delete(
     let slug = path_slug(&slug)?;
     let deleted = write_db(&state, {
         let slug = slug.clone();
-        move |conn| Ok(store::delete_category(conn, &slug)?)
+        move |conn, clock| Ok(store::delete_category(conn, clock, &slug)?)
     })
     .await?;
     if deleted {

@@ -10,7 +10,6 @@ use super::articles::parse_limit;
 use super::cacheable::respond;
 use super::with_db;
 use crate::cache::{Rendered, Scope};
-use crate::conditional;
 use crate::domain::{Category, Slug};
 use crate::error::ApiError;
 use crate::render::{self, Feed, FeedLinks};
@@ -163,10 +162,12 @@ pub async fn show(
     };
     let key = request.url(&config.base_url, None);
     let links = websub_links(&state, &request);
-    let now = conditional::now();
-    if let Some(hit) = state.cache.get(&key, request.cache_scope(), now) {
+    if let Some(hit) = state
+        .cache
+        .get(&key, request.cache_scope(), state.clock.now())
+    {
         state.metrics.cache_hits.inc();
-        return Ok(respond(&req, &hit, config, &links));
+        return Ok(respond(&req, &hit, &state, &links));
     }
     state.metrics.cache_misses.inc();
     let version = state.cache.version(request.cache_scope());
@@ -181,7 +182,7 @@ pub async fn show(
     timer.observe_duration();
     let rendered = Arc::new(rendered);
     state.cache.put(key, version, rendered.clone());
-    Ok(respond(&req, &rendered, config, &links))
+    Ok(respond(&req, &rendered, &state, &links))
 }
 
 /// Every category, from the cache when none changed.
@@ -217,7 +218,7 @@ fn render_feed(
     categories: &[Category],
 ) -> Result<Rendered, ApiError> {
     let config = &state.config;
-    let now = conditional::now();
+    let now = state.clock.now();
     let scope = request.scope();
     let total = store::count_live_articles(conn, scope, now)?;
     let last_page = ((total + request.limit - 1) / request.limit).max(1);

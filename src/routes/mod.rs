@@ -16,6 +16,7 @@ pub use feeds::{feed_url, FeedFormat, SITE_FEED};
 use actix_web::http::Method;
 use actix_web::{web, HttpResponse};
 
+use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::startup::AppState;
 use crate::store::DbConnection;
@@ -121,13 +122,13 @@ where
 pub(crate) async fn write_db<T, F>(state: &web::Data<AppState>, write: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut DbConnection, &dyn Clock) -> Result<T, ApiError> + Send + 'static,
 {
     state.metrics.database_calls.inc();
     let state = state.clone();
     web::block(move || {
         let mut conn = state.pool.get()?;
-        let result = write(&mut conn);
+        let result = write(&mut conn, state.clock.as_ref());
         if let Err(error) = state.watcher.sync(&mut conn, &state.cache) {
             tracing::warn!(%error, "reading the change log failed; dropping every cached response");
             state.cache.invalidate_all();

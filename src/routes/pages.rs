@@ -51,7 +51,7 @@ async fn show_directory(
         render_directory(conn, &config, document)
     })
     .await?;
-    let mut response = respond(&req, &rendered, &state.config, &[]);
+    let mut response = respond(&req, &rendered, &state, &[]);
     if document == Document::Index {
         secure_page(&mut response);
     }
@@ -81,7 +81,7 @@ pub async fn category(
         render_category_page(conn, &config, &parsed)
     })
     .await?;
-    let mut response = respond(&req, &rendered, &state.config, &[]);
+    let mut response = respond(&req, &rendered, &state, &[]);
     secure_page(&mut response);
     Ok(response)
 }

@@ -11,13 +11,13 @@ use super::cacheable::respond;
 use super::cached::get_or_render;
 use super::feeds::categories;
 use crate::cache::{Rendered, Scope};
-use crate::conditional;
 use crate::config::{Config, CorsOrigins};
 use crate::domain::{Category, Slug};
 use crate::error::ApiError;
 use crate::render::{self, Headlines};
 use crate::startup::AppState;
 use crate::store::{self, DbConnection, FeedScope};
+use chrono::{DateTime, Utc};
 
 /// Headlines a widget shows when the request names no `limit` (at most the
 /// configured maximum).
@@ -57,12 +57,13 @@ pub async fn headlines(
             "api/v1/headlines?category={}&limit={limit}",
             category.slug
         ));
-        let config = state.config.clone();
+        let (config, clock) = (state.config.clone(), state.clock.clone());
         let rendered = get_or_render(&state, key.to_string(), scope(&category), move |conn| {
-            render_headlines(conn, &config, &category.slug, limit, Widget::Json)
+            let now = clock.now();
+            render_headlines(conn, &config, now, &category.slug, limit, Widget::Json)
         })
         .await?;
-        Ok(respond(&req, &rendered, &state.config, &[]))
+        Ok(respond(&req, &rendered, &state, &[]))
     }
     .await;
     with_cors(&req, &state.config, response)
@@ -89,12 +90,13 @@ pub async fn embed(
             "embed/{}.{extension}?limit={limit}",
             category.slug
         ));
-        let config = state.config.clone();
+        let (config, clock) = (state.config.clone(), state.clock.clone());
         let rendered = get_or_render(&state, key.to_string(), scope(&category), move |conn| {
-            render_headlines(conn, &config, &category.slug, limit, widget)
+            let now = clock.now();
+            render_headlines(conn, &config, now, &category.slug, limit, widget)
         })
         .await?;
-        let mut response = respond(&req, &rendered, &state.config, &[]);
+        let mut response = respond(&req, &rendered, &state, &[]);
         let headers = response.headers_mut();
         headers.insert(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -141,6 +143,7 @@ enum Widget {
 fn render_headlines(
     conn: &mut DbConnection,
     config: &Config,
+    now: DateTime<Utc>,
     slug: &Slug,
     limit: i64,
     widget: Widget,
@@ -165,7 +168,6 @@ fn render_headlines(
             None,
         ));
     }
-    let now = conditional::now();
     let scope = FeedScope::Category(category.id);
     let items = store::list_live_articles(conn, scope, now, 0, limit)?;
     let changed = store::last_changed_at(conn, scope)?;

@@ -1,15 +1,16 @@
 //! Article queries: single writes, the all-or-nothing batch, listings.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use super::changes::log_changes;
+use super::changes::ChangeRecord;
 use super::rows::{ArticleRow, ArticleValues};
 use super::schema::{articles, categories};
-use super::{write_transaction, DbConnection, WriteError};
+use super::{write_transaction, DbConnection, WriteError, WriteTx};
+use crate::clock::Clock;
 use crate::domain::{Article, ArticleStatus, FieldError, NewArticle, Slug};
 
 /// Which articles a feed shows.
@@ -96,12 +97,48 @@ fn external_id_taken(error: DieselError, external_id: Option<&str>) -> WriteErro
     }
 }
 
+/// Where an article stands as far as feeds are concerned.
+#[derive(Debug, Clone, Copy)]
+struct Placement {
+    category_id: i64,
+    status: ArticleStatus,
+    published_at: DateTime<Utc>,
+}
+
+impl Placement {
+    fn of(article: &Article, category_id: i64) -> Self {
+        Self {
+            category_id,
+            status: article.fields.status,
+            published_at: article.published_at,
+        }
+    }
+}
+
+/// Records what writing an article changed, from where it stood before
+/// (if it existed) and where it stands now (if it still exists): the feeds
+/// of each category it was or is live in; for a scheduled article, only
+/// the caches that wait for it. A draft is in no feed.
+fn record_article_change(tx: &mut WriteTx<'_>, placements: impl IntoIterator<Item = Placement>) {
+    for placement in placements {
+        if placement.status != ArticleStatus::Published {
+            continue;
+        }
+        let change = if placement.published_at <= tx.now {
+            ChangeRecord::category(placement.category_id, true)
+        } else {
+            ChangeRecord::schedule(placement.category_id)
+        };
+        tx.record(change);
+    }
+}
+
 fn insert_one(
-    conn: &mut DbConnection,
+    tx: &mut WriteTx<'_>,
     new: &NewArticle,
     category_id: i64,
-    now: DateTime<Utc>,
 ) -> Result<Article, WriteError> {
+    let now = tx.now;
     let published_at = new.published_at.unwrap_or(now);
     let external_id = new.fields.external_id.as_ref().map(|e| e.as_str());
     let id = diesel::insert_into(articles::table)
@@ -112,24 +149,27 @@ fn insert_one(
             now,
         ))
         .returning(articles::id)
-        .get_result::<i64>(conn)
+        .get_result::<i64>(tx.conn)
         .map_err(|e| external_id_taken(e, external_id))?;
-    if new.fields.status == ArticleStatus::Published {
-        log_changes(conn, [Some(category_id)], now)?;
-    }
-    Ok(Article {
+    let article = Article {
         id,
         fields: new.fields.clone(),
         published_at,
         updated_at: now,
-    })
+    };
+    record_article_change(tx, [Placement::of(&article, category_id)]);
+    Ok(article)
 }
 
 /// Stores a new article; `ExternalIdTaken` when its `external_id` exists.
-pub fn insert_article(conn: &mut DbConnection, new: &NewArticle) -> Result<Article, WriteError> {
-    write_transaction(conn, |conn, now| {
-        let category_id = category_id(conn, &new.fields.category, "category")?;
-        insert_one(conn, new, category_id, now)
+pub fn insert_article(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    new: &NewArticle,
+) -> Result<Article, WriteError> {
+    write_transaction(conn, clock, |tx| {
+        let category_id = category_id(tx.conn, &new.fields.category, "category")?;
+        insert_one(tx, new, category_id)
     })
 }
 
@@ -138,30 +178,29 @@ pub fn insert_article(conn: &mut DbConnection, new: &NewArticle) -> Result<Artic
 /// changes nothing, not even `updated_at`, so feeds and their validators stay
 /// as they were.
 fn replace(
-    conn: &mut DbConnection,
+    tx: &mut WriteTx<'_>,
     existing: Article,
     old_category_id: i64,
     new: &NewArticle,
     new_category_id: i64,
-    now: DateTime<Utc>,
 ) -> Result<Article, WriteError> {
     let published_at = new.published_at.unwrap_or(existing.published_at);
     if existing.fields == new.fields && existing.published_at == published_at {
         return Ok(existing);
     }
-    let stored = replace_row(conn, &existing, old_category_id, new, new_category_id, now)?;
+    let stored = replace_row(tx, &existing, old_category_id, new, new_category_id)?;
     Ok(stored.into_article(new))
 }
 
 /// [`replace`] without building the resulting article: its id and times.
 fn replace_row(
-    conn: &mut DbConnection,
+    tx: &mut WriteTx<'_>,
     existing: &Article,
     old_category_id: i64,
     new: &NewArticle,
     new_category_id: i64,
-    now: DateTime<Utc>,
 ) -> Result<Stored, WriteError> {
+    let now = tx.now;
     let published_at = new.published_at.unwrap_or(existing.published_at);
     if existing.fields == new.fields && existing.published_at == published_at {
         return Ok(Stored {
@@ -179,14 +218,14 @@ fn replace_row(
             published_at,
             now,
         ))
-        .execute(conn)
+        .execute(tx.conn)
         .map_err(|e| external_id_taken(e, external_id))?;
-    // A draft that stays a draft is in no feed: its edits change none.
-    if existing.fields.status == ArticleStatus::Published
-        || new.fields.status == ArticleStatus::Published
-    {
-        log_changes(conn, [Some(old_category_id), Some(new_category_id)], now)?;
-    }
+    let after = Placement {
+        category_id: new_category_id,
+        status: new.fields.status,
+        published_at,
+    };
+    record_article_change(tx, [Placement::of(existing, old_category_id), after]);
     Ok(Stored {
         id: existing.id,
         outcome: Upserted::Updated,
@@ -200,27 +239,29 @@ fn replace_row(
 /// `None` when the article does not exist.
 pub fn update_article(
     conn: &mut DbConnection,
+    clock: &dyn Clock,
     id: i64,
     edit: impl FnOnce(&Article) -> Result<NewArticle, Vec<FieldError>>,
 ) -> Result<Option<Article>, WriteError> {
-    write_transaction(conn, |conn, now| {
-        let Some((row, slug)) = find_row(conn, id)? else {
+    write_transaction(conn, clock, |tx| {
+        let Some((row, slug)) = find_row(tx.conn, id)? else {
             return Ok(None);
         };
         let old_category_id = row.category_id;
         let existing = row.into_article(&slug)?;
         let new = edit(&existing).map_err(WriteError::Invalid)?;
-        let category_id = category_id(conn, &new.fields.category, "category")?;
-        replace(conn, existing, old_category_id, &new, category_id, now).map(Some)
+        let category_id = category_id(tx.conn, &new.fields.category, "category")?;
+        replace(tx, existing, old_category_id, &new, category_id).map(Some)
     })
 }
 
 /// Creates or replaces the article with `new`'s `external_id`.
 pub fn upsert_article(
     conn: &mut DbConnection,
+    clock: &dyn Clock,
     new: &NewArticle,
 ) -> Result<(Article, Upserted), WriteError> {
-    let mut outcomes = upsert_articles(conn, std::slice::from_ref(new))?;
+    let mut outcomes = upsert_articles(conn, clock, std::slice::from_ref(new))?;
     outcomes
         .pop()
         .ok_or(WriteError::Query(DieselError::NotFound))
@@ -253,9 +294,10 @@ impl Stored {
 /// in input order.
 pub fn upsert_articles(
     conn: &mut DbConnection,
+    clock: &dyn Clock,
     batch: &[NewArticle],
 ) -> Result<Vec<(Article, Upserted)>, WriteError> {
-    Ok(upsert_articles_stored(conn, batch)?
+    Ok(upsert_articles_stored(conn, clock, batch)?
         .into_iter()
         .zip(batch)
         .map(|(stored, new)| (stored.into_article(new), stored.outcome))
@@ -266,15 +308,17 @@ pub fn upsert_articles(
 /// input order, its id, times and whether it was created.
 pub fn upsert_articles_stored(
     conn: &mut DbConnection,
+    clock: &dyn Clock,
     batch: &[NewArticle],
 ) -> Result<Vec<Stored>, WriteError> {
-    write_transaction(conn, |conn, now| {
-        let category_ids = resolve_categories(conn, batch)?;
+    write_transaction(conn, clock, |tx| {
+        let now = tx.now;
+        let category_ids = resolve_categories(tx.conn, batch)?;
         let external_ids: Vec<&str> = batch
             .iter()
             .filter_map(|a| a.fields.external_id.as_ref().map(|e| e.as_str()))
             .collect();
-        let mut existing = find_rows_by_external_id(conn, &external_ids)?;
+        let mut existing = find_rows_by_external_id(tx.conn, &external_ids)?;
 
         let mut outcomes: Vec<Option<Stored>> = vec![None; batch.len()];
         let mut to_insert = Vec::new();
@@ -285,18 +329,17 @@ pub fn upsert_articles_stored(
                     let old_category_id = row.category_id;
                     let existing = row.into_article(&slug)?;
                     outcomes[index] = Some(replace_row(
-                        conn,
+                        tx,
                         &existing,
                         old_category_id,
                         new,
                         category_ids[index],
-                        now,
                     )?);
                 }
                 None => to_insert.push(index),
             }
         }
-        let ids = insert_many(conn, batch, &to_insert, &category_ids, now)?;
+        let ids = insert_many(tx, batch, &to_insert, &category_ids)?;
         for (&index, id) in to_insert.iter().zip(ids) {
             outcomes[index] = Some(Stored {
                 id,
@@ -368,26 +411,30 @@ fn find_rows_by_external_id(
 /// Inserts `batch[i]` for each `i` in `indexes`, in that order, and records
 /// the change; returns their ids in the same order.
 fn insert_many(
-    conn: &mut DbConnection,
+    tx: &mut WriteTx<'_>,
     batch: &[NewArticle],
     indexes: &[usize],
     category_ids: &[i64],
-    now: DateTime<Utc>,
 ) -> Result<Vec<i64>, WriteError> {
+    let now = tx.now;
+    let placement = |i: usize| Placement {
+        category_id: category_ids[i],
+        status: batch[i].fields.status,
+        published_at: batch[i].published_at.unwrap_or(now),
+    };
     let values = indexes.iter().map(|&i| {
-        let published_at = batch[i].published_at.unwrap_or(now);
-        ArticleValues::new(&batch[i].fields, category_ids[i], published_at, now)
+        ArticleValues::new(
+            &batch[i].fields,
+            category_ids[i],
+            placement(i).published_at,
+            now,
+        )
     });
-    let ids = match conn {
+    let ids = match &mut *tx.conn {
         DbConnection::Sqlite(inner) => insert_rows_sqlite(inner, values)?,
         DbConnection::Postgres(inner) => copy_rows_postgres(inner, values)?,
     };
-    let touched: HashSet<i64> = indexes
-        .iter()
-        .filter(|&&i| batch[i].fields.status == ArticleStatus::Published)
-        .map(|&i| category_ids[i])
-        .collect();
-    log_changes(conn, touched.into_iter().map(Some), now)?;
+    record_article_change(tx, indexes.iter().map(|&i| placement(i)));
     Ok(ids)
 }
 
@@ -532,20 +579,34 @@ fn copy_rows_postgres<'a>(
 }
 
 /// Deletes the article; `false` when it did not exist.
-pub fn delete_article(conn: &mut DbConnection, id: i64) -> Result<bool, WriteError> {
-    write_transaction(conn, |conn, now| {
+pub fn delete_article(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    id: i64,
+) -> Result<bool, WriteError> {
+    write_transaction(conn, clock, |tx| {
         let found = articles::table
             .filter(articles::id.eq(id))
-            .select((articles::category_id, articles::status))
-            .first::<(i64, String)>(conn)
+            .select((
+                articles::category_id,
+                articles::status,
+                articles::published_at,
+            ))
+            .first::<(i64, String, NaiveDateTime)>(tx.conn)
             .optional()?;
-        let Some((category_id, status)) = found else {
+        let Some((category_id, status, published_at)) = found else {
             return Ok(false);
         };
-        diesel::delete(articles::table.filter(articles::id.eq(id))).execute(conn)?;
-        if status == ArticleStatus::Published.as_str() {
-            log_changes(conn, [Some(category_id)], now)?;
-        }
+        diesel::delete(articles::table.filter(articles::id.eq(id))).execute(tx.conn)?;
+        let status = ArticleStatus::parse(&status).unwrap_or(ArticleStatus::Published);
+        record_article_change(
+            tx,
+            [Placement {
+                category_id,
+                status,
+                published_at: published_at.and_utc(),
+            }],
+        );
         Ok(true)
     })
 }

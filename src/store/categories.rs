@@ -3,10 +3,11 @@
 use diesel::prelude::*;
 
 use super::articles::{count_live_articles, FeedScope};
-use super::changes::log_category_change;
+use super::changes::ChangeRecord;
 use super::rows::CategoryRow;
 use super::schema::{articles, categories};
-use super::{write_transaction, DbConnection, WriteError};
+use super::{write_transaction, DbConnection, WriteError, WriteTx};
+use crate::clock::Clock;
 use crate::domain::{Category, CategoryFields, Slug};
 
 pub fn list_categories(conn: &mut DbConnection) -> QueryResult<Vec<Category>> {
@@ -35,11 +36,13 @@ pub fn find_category(conn: &mut DbConnection, slug: &Slug) -> QueryResult<Option
 
 pub fn create_category(
     conn: &mut DbConnection,
+    clock: &dyn Clock,
     slug: &Slug,
     fields: &CategoryFields,
 ) -> Result<Category, WriteError> {
-    write_transaction(conn, |conn, now| {
-        if find_category(conn, slug)?.is_some() {
+    write_transaction(conn, clock, |tx| {
+        let now = tx.now;
+        if find_category(tx.conn, slug)?.is_some() {
             return Err(WriteError::SlugTaken(slug.clone()));
         }
         let id = diesel::insert_into(categories::table)
@@ -52,8 +55,8 @@ pub fn create_category(
                 categories::updated_at.eq(now.naive_utc()),
             ))
             .returning(categories::id)
-            .get_result::<i64>(conn)?;
-        log_category_change(conn, id, false, now)?;
+            .get_result::<i64>(tx.conn)?;
+        tx.record(ChangeRecord::category(id, false));
         Ok(Category {
             id,
             slug: slug.clone(),
@@ -67,35 +70,37 @@ pub fn create_category(
 /// that changes nothing writes nothing.
 pub fn update_category(
     conn: &mut DbConnection,
+    clock: &dyn Clock,
     slug: &Slug,
     fields: &CategoryFields,
 ) -> Result<Option<Category>, WriteError> {
-    write_transaction(conn, |conn, now| {
-        let Some(existing) = find_category(conn, slug)? else {
+    write_transaction(conn, clock, |tx| {
+        let Some(existing) = find_category(tx.conn, slug)? else {
             return Ok(None);
         };
-        Ok(Some(replace_fields(conn, existing, fields, now)?))
+        Ok(Some(replace_fields(tx, existing, fields)?))
     })
 }
 
 /// Creates the category or replaces its fields (for `syndic import`).
 pub fn upsert_category(
     conn: &mut DbConnection,
+    clock: &dyn Clock,
     slug: &Slug,
     fields: &CategoryFields,
 ) -> Result<Category, WriteError> {
-    match update_category(conn, slug, fields)? {
+    match update_category(conn, clock, slug, fields)? {
         Some(category) => Ok(category),
-        None => create_category(conn, slug, fields),
+        None => create_category(conn, clock, slug, fields),
     }
 }
 
 fn replace_fields(
-    conn: &mut DbConnection,
+    tx: &mut WriteTx<'_>,
     existing: Category,
     fields: &CategoryFields,
-    now: chrono::DateTime<chrono::Utc>,
 ) -> QueryResult<Category> {
+    let now = tx.now;
     if existing.fields == *fields {
         return Ok(existing);
     }
@@ -106,10 +111,11 @@ fn replace_fields(
             categories::copyright.eq(fields.copyright.as_deref()),
             categories::updated_at.eq(now.naive_utc()),
         ))
-        .execute(conn)?;
+        .execute(tx.conn)?;
     // Its name shows in the site-wide feeds only through its live articles.
-    let has_live_articles = count_live_articles(conn, FeedScope::Category(existing.id), now)? > 0;
-    log_category_change(conn, existing.id, has_live_articles, now)?;
+    let has_live_articles =
+        count_live_articles(tx.conn, FeedScope::Category(existing.id), now)? > 0;
+    tx.record(ChangeRecord::category(existing.id, has_live_articles));
     Ok(Category {
         fields: fields.clone(),
         updated_at: now,
@@ -118,20 +124,25 @@ fn replace_fields(
 }
 
 /// Deletes an empty category; `false` when it does not exist.
-pub fn delete_category(conn: &mut DbConnection, slug: &Slug) -> Result<bool, WriteError> {
-    write_transaction(conn, |conn, now| {
-        let Some(existing) = find_category(conn, slug)? else {
+pub fn delete_category(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    slug: &Slug,
+) -> Result<bool, WriteError> {
+    write_transaction(conn, clock, |tx| {
+        let Some(existing) = find_category(tx.conn, slug)? else {
             return Ok(false);
         };
         let articles_left = articles::table
             .filter(articles::category_id.eq(existing.id))
             .count()
-            .get_result::<i64>(conn)?;
+            .get_result::<i64>(tx.conn)?;
         if articles_left > 0 {
             return Err(WriteError::CategoryNotEmpty(slug.clone()));
         }
-        diesel::delete(categories::table.filter(categories::id.eq(existing.id))).execute(conn)?;
-        log_category_change(conn, existing.id, false, now)?;
+        diesel::delete(categories::table.filter(categories::id.eq(existing.id)))
+            .execute(tx.conn)?;
+        tx.record(ChangeRecord::category(existing.id, false));
         Ok(true)
     })
 }

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 
 use super::schema::{categories, changes, service_state};
 use super::{write_transaction, DbConnection, FeedScope, WriteError};
+use crate::clock::Clock;
 
 /// The PostgreSQL notification channel told of every committed change, so
 /// other nodes refresh their caches at once rather than at their next poll.
@@ -17,46 +18,67 @@ pub const CHANGES_CHANNEL: &str = "syndic_changes";
 /// `application_name` of the connection that listens on [`CHANGES_CHANNEL`].
 pub const LISTENER_NAME: &str = "syndic-listener";
 
-/// Records that the given categories changed at `now` (`None`: every feed).
+/// One scope a write changed, as the change log records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ChangeRecord {
+    /// The category whose feeds changed; `None`: every feed (site settings).
+    category_id: Option<i64>,
+    /// Whether the site-wide feeds show the change.
+    affects_site_feeds: bool,
+    /// Whether anything anyone can see changed. A scheduled article written
+    /// before its time changes nothing visible; its record only tells the
+    /// caches when to render again, and its publication time becomes the
+    /// time of the change when it goes live.
+    visible: bool,
+}
+
+impl ChangeRecord {
+    /// Every feed changed (the site settings did).
+    pub fn everything() -> Self {
+        Self {
+            category_id: None,
+            affects_site_feeds: true,
+            visible: true,
+        }
+    }
+
+    /// Category `id`'s feeds changed, and the site-wide feeds when
+    /// `affects_site_feeds` (not so for a category with no live article).
+    pub fn category(id: i64, affects_site_feeds: bool) -> Self {
+        Self {
+            category_id: Some(id),
+            affects_site_feeds,
+            visible: true,
+        }
+    }
+
+    /// A scheduled article of category `id` was written: nothing shows yet.
+    pub fn schedule(id: i64) -> Self {
+        Self {
+            category_id: Some(id),
+            affects_site_feeds: false,
+            visible: false,
+        }
+    }
+}
+
+/// Adds `records` to the change log at `changed_at` and tells other nodes.
 pub(super) fn log_changes(
     conn: &mut DbConnection,
-    category_ids: impl IntoIterator<Item = Option<i64>>,
-    now: DateTime<Utc>,
+    records: &BTreeSet<ChangeRecord>,
+    changed_at: DateTime<Utc>,
 ) -> QueryResult<()> {
-    let distinct: BTreeSet<Option<i64>> = category_ids.into_iter().collect();
-    for category_id in distinct {
-        insert_change(conn, category_id, true, now)?;
+    for record in records {
+        diesel::insert_into(changes::table)
+            .values((
+                changes::category_id.eq(record.category_id),
+                changes::changed_at.eq(changed_at.naive_utc()),
+                changes::affects_site_feeds.eq(record.affects_site_feeds),
+                changes::visible.eq(record.visible),
+            ))
+            .execute(conn)?;
     }
     notify_other_nodes(conn)
-}
-
-/// Records a change to category `category_id` itself (created, edited,
-/// deleted); `affects_site_feeds` is false when it has no live article, so
-/// the site-wide feeds show nothing of it.
-pub(super) fn log_category_change(
-    conn: &mut DbConnection,
-    category_id: i64,
-    affects_site_feeds: bool,
-    now: DateTime<Utc>,
-) -> QueryResult<()> {
-    insert_change(conn, Some(category_id), affects_site_feeds, now)?;
-    notify_other_nodes(conn)
-}
-
-fn insert_change(
-    conn: &mut DbConnection,
-    category_id: Option<i64>,
-    affects_site_feeds: bool,
-    now: DateTime<Utc>,
-) -> QueryResult<()> {
-    diesel::insert_into(changes::table)
-        .values((
-            changes::category_id.eq(category_id),
-            changes::changed_at.eq(now.naive_utc()),
-            changes::affects_site_feeds.eq(affects_site_feeds),
-        ))
-        .execute(conn)?;
-    Ok(())
 }
 
 /// On PostgreSQL, tells the listening nodes that the change log grew.
@@ -77,11 +99,13 @@ pub fn last_changed_at(
     let newest = match scope {
         FeedScope::Site => changes::table
             .filter(changes::affects_site_feeds.eq(true))
+            .filter(changes::visible.eq(true))
             .select(max(changes::changed_at))
             .first::<Option<chrono::NaiveDateTime>>(conn)?,
         FeedScope::Category(id) => {
             let in_category = changes::table
                 .filter(changes::category_id.eq(id))
+                .filter(changes::visible.eq(true))
                 .select(max(changes::changed_at))
                 .first::<Option<chrono::NaiveDateTime>>(conn)?;
             let site_wide = changes::table
@@ -107,6 +131,7 @@ pub fn last_site_wide_change_at(conn: &mut DbConnection) -> QueryResult<Option<D
 /// The first change ever recorded (the service's first start).
 pub fn first_change_at(conn: &mut DbConnection) -> QueryResult<Option<DateTime<Utc>>> {
     let first = changes::table
+        .filter(changes::visible.eq(true))
         .select(min(changes::changed_at))
         .first::<Option<chrono::NaiveDateTime>>(conn)?;
     Ok(first.map(|t| t.and_utc()))
@@ -125,6 +150,7 @@ pub fn last_category_list_change_at(conn: &mut DbConnection) -> QueryResult<Opti
                 .is_null()
                 .or(diesel::dsl::not(changes::category_id.eq_any(existing))),
         )
+        .filter(changes::visible.eq(true))
         .select(max(changes::changed_at))
         .first::<Option<chrono::NaiveDateTime>>(conn)?;
     Ok(newest.map(|t| t.and_utc()))
@@ -158,14 +184,15 @@ const SITE_FINGERPRINT: &str = "site_fingerprint";
 /// stored, records a change to every feed. Returns whether it differed.
 pub fn record_site_fingerprint(
     conn: &mut DbConnection,
+    clock: &dyn Clock,
     fingerprint: &str,
 ) -> Result<bool, WriteError> {
-    write_transaction(conn, |conn, now| {
-        if read_state(conn, SITE_FINGERPRINT)?.as_deref() == Some(fingerprint) {
+    write_transaction(conn, clock, |tx| {
+        if read_state(tx.conn, SITE_FINGERPRINT)?.as_deref() == Some(fingerprint) {
             return Ok(false);
         }
-        write_state(conn, SITE_FINGERPRINT, fingerprint, now)?;
-        log_changes(conn, [None], now)?;
+        write_state(tx.conn, SITE_FINGERPRINT, fingerprint, tx.now)?;
+        tx.record(ChangeRecord::everything());
         Ok(true)
     })
 }

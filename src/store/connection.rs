@@ -1,5 +1,6 @@
 //! One connection type for both engines, and a pool that opens the right one.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -9,6 +10,8 @@ use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;
 use diesel::Connection;
 
+use super::changes::{log_changes, ChangeRecord};
+use crate::clock::{Clock, SystemClock};
 use crate::domain::truncate_to_micros;
 
 /// A connection to SQLite or PostgreSQL; every store function takes one.
@@ -141,8 +144,8 @@ pub fn end_bulk_load(conn: &mut DbConnection) -> diesel::QueryResult<()> {
         return Ok(());
     }
     // Any write will do: the user version (unused by syndic) set to itself.
-    write_transaction(conn, |conn, _| {
-        let DbConnection::Sqlite(inner) = conn else {
+    write_transaction(conn, &SystemClock, |tx| {
+        let DbConnection::Sqlite(inner) = &mut *tx.conn else {
             return Ok(());
         };
         let version = diesel::sql_query("PRAGMA user_version")
@@ -195,28 +198,88 @@ pub fn connect_pool(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, ConnectE
 /// writes across nodes so that change times follow commit order.
 pub const WRITE_LOCK_KEY: i64 = 0x5359_4e44_4943; // "SYNDIC"
 
-/// Runs `body` in a write transaction and hands it the time of the write,
-/// read once the write lock is held so that change times follow commit order.
+/// A write in progress: the connection inside the transaction, the time of
+/// the write, and the changes to what feeds show that it records.
+pub struct WriteTx<'a> {
+    pub conn: &'a mut DbConnection,
+    /// When the write began, once the write lock was held: the articles'
+    /// `updated_at`, the default publication time, and the "now" against
+    /// which a publication time counts as past or scheduled.
+    pub now: DateTime<Utc>,
+    changes: BTreeSet<ChangeRecord>,
+}
+
+impl WriteTx<'_> {
+    /// Notes a change; the change log gets it when the body has succeeded.
+    pub(super) fn record(&mut self, change: ChangeRecord) {
+        self.changes.insert(change);
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct ServerTime {
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    now: chrono::NaiveDateTime,
+}
+
+/// The time for a write: PostgreSQL's own clock when the clock defers to
+/// it (one clock for every node), else `clock`; to the microsecond.
+fn write_time(conn: &mut DbConnection, clock: &dyn Clock) -> diesel::QueryResult<DateTime<Utc>> {
+    use diesel::RunQueryDsl;
+    match conn {
+        // clock_timestamp(), not now(): now() is when the transaction
+        // began, before it waited for the lock.
+        DbConnection::Postgres(pg) if clock.defers_to_database() => Ok(diesel::sql_query(
+            "SELECT (clock_timestamp() AT TIME ZONE 'UTC') AS now",
+        )
+        .get_result::<ServerTime>(pg)?
+        .now
+        .and_utc()),
+        _ => Ok(truncate_to_micros(clock.now())),
+    }
+}
+
+/// Runs `body` in a write transaction, then adds the changes it recorded to
+/// the change log, stamped with the time just before the commit (so that a
+/// long transaction cannot publish a change dated well before other nodes
+/// can see it), and tells other nodes.
+///
 /// On SQLite it is `BEGIN IMMEDIATE`, so a read-then-write transaction waits
 /// for the lock instead of failing with "database is locked"; on PostgreSQL a
-/// transaction-scoped advisory lock serializes writers across nodes. `body`
-/// must not open a transaction itself.
+/// transaction-scoped advisory lock serializes writers across nodes, so
+/// change times follow commit order. `body` must not open a transaction
+/// itself.
 pub fn write_transaction<T, E>(
     conn: &mut DbConnection,
-    body: impl FnOnce(&mut DbConnection, DateTime<Utc>) -> Result<T, E>,
+    clock: &dyn Clock,
+    body: impl FnOnce(&mut WriteTx<'_>) -> Result<T, E>,
 ) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
 {
+    let run = |conn: &mut DbConnection| -> Result<T, E> {
+        let now = write_time(conn, clock)?;
+        let mut tx = WriteTx {
+            conn,
+            now,
+            changes: BTreeSet::new(),
+        };
+        let value = body(&mut tx)?;
+        if !tx.changes.is_empty() {
+            let stamped = write_time(tx.conn, clock)?.max(now);
+            log_changes(tx.conn, &tx.changes, stamped)?;
+        }
+        Ok(value)
+    };
     match conn {
         DbConnection::Postgres(_) => conn.transaction(|conn| {
             conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"))?;
-            body(conn, truncate_to_micros(Utc::now()))
+            run(conn)
         }),
         DbConnection::Sqlite(_) => {
             conn.batch_execute("BEGIN IMMEDIATE")?;
             let mut guard = RollbackGuard { conn, open: true };
-            let value = body(guard.conn, truncate_to_micros(Utc::now()))?;
+            let value = run(guard.conn)?;
             guard.conn.batch_execute("COMMIT")?;
             guard.open = false;
             Ok(value)

@@ -29,7 +29,7 @@ pub use changes::{listen_for_changes, take_change_notifications, CHANGES_CHANNEL
 pub use connection::{begin_bulk_load, end_bulk_load};
 pub use connection::{
     connect_pool, establish, write_transaction, ConnectError, ConnectionManager, DatabaseUrl,
-    DbConnection, DbPool, PooledConnection, WRITE_LOCK_KEY,
+    DbConnection, DbPool, PooledConnection, WriteTx, WRITE_LOCK_KEY,
 };
 pub use tokens::{create_token, find_token_name, list_tokens, revoke_token, TokenRecord};
 pub use websub::{

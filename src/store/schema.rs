@@ -53,6 +53,7 @@ diesel::table! {
         category_id -> Nullable<BigInt>,
         changed_at -> Timestamp,
         affects_site_feeds -> Bool,
+        visible -> Bool,
     }
 }
 

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::api_tokens;
 use super::{write_transaction, DbConnection, WriteError};
+use crate::clock::SystemClock;
 
 /// A token as `syndic token list` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,11 +20,13 @@ pub fn create_token(
     name: &str,
     token_hash: &str,
 ) -> Result<(), WriteError> {
-    write_transaction(conn, |conn, now| {
+    // A token's creation time is for people reading `token list`: the
+    // system clock's.
+    write_transaction(conn, &SystemClock, |tx| {
         let taken = api_tokens::table
             .filter(api_tokens::name.eq(name))
             .count()
-            .get_result::<i64>(conn)?
+            .get_result::<i64>(tx.conn)?
             > 0;
         if taken {
             return Err(WriteError::TokenNameTaken(name.to_owned()));
@@ -32,9 +35,9 @@ pub fn create_token(
             .values((
                 api_tokens::name.eq(name),
                 api_tokens::token_hash.eq(token_hash),
-                api_tokens::created_at.eq(now.naive_utc()),
+                api_tokens::created_at.eq(tx.now.naive_utc()),
             ))
-            .execute(conn)?;
+            .execute(tx.conn)?;
         Ok(())
     })
 }

@@ -14,6 +14,7 @@ use diesel::prelude::*;
 use super::changes::{last_change_sequence, read_state, write_state};
 use super::schema::{articles, categories, changes, websub_pings};
 use super::{write_transaction, DbConnection};
+use crate::clock::Clock;
 use crate::domain::ArticleStatus;
 
 /// `service_state` row: the newest change already turned into pings.
@@ -48,33 +49,42 @@ pub struct ClaimedPing {
     pub attempts: i32,
 }
 
-/// Turns the changes committed since the last call (and scheduled articles
-/// that have gone live since) into one pending ping per hub and topic URL,
-/// `topics` naming the feed URLs of what changed. A ping already waiting for
-/// the same hub and topic covers the new change. Returns how many rows were
-/// added. The first call only records where the log stands: pings are for
-/// changes made while hubs are configured.
+/// Turns the visible changes committed since the last call (and scheduled
+/// articles that went live up to `live_until`) into one pending ping per hub
+/// and topic URL, `topics` naming the feed URLs of what changed. A ping
+/// already waiting for the same hub and topic covers the new change.
+/// Returns how many rows were added. The first call only records where the
+/// log stands: pings are for changes made while hubs are configured.
+///
+/// `live_until` lags the clock by the settle margin, so that a hub told of
+/// a scheduled article finds it on every node, whatever its clock.
 pub fn enqueue_pings(
     conn: &mut DbConnection,
+    clock: &dyn Clock,
     hubs: &[String],
+    live_until: DateTime<Utc>,
     topics: impl Fn(&ChangedFeeds) -> Vec<String>,
 ) -> QueryResult<usize> {
     // Most rounds find nothing: a read keeps them from taking the write lock.
-    if !has_unannounced_changes(conn, Utc::now())? {
+    if !has_unannounced_changes(conn, live_until)? {
         return Ok(0);
     }
-    write_transaction(conn, |conn, now| {
+    write_transaction(conn, clock, |tx| {
+        let conn = &mut *tx.conn;
         let newest_change = last_change_sequence(conn)?;
         let Some((change_cursor, live_cursor)) = read_cursors(conn)? else {
-            write_cursors(conn, newest_change, now)?;
+            write_cursors(conn, newest_change, live_until, tx.now)?;
             return Ok(0);
         };
+        // Never back: another node's clock may be behind this one's.
+        let live_until = live_until.naive_utc().max(live_cursor);
 
         let logged = changes::table
             .filter(changes::id.gt(change_cursor))
+            .filter(changes::visible.eq(true))
             .select((changes::category_id, changes::affects_site_feeds))
             .load::<(Option<i64>, bool)>(conn)?;
-        let went_live = went_live(live_cursor, now.naive_utc())
+        let went_live = went_live(live_cursor, live_until)
             .select(articles::category_id)
             .distinct()
             .load::<i64>(conn)?;
@@ -87,9 +97,9 @@ pub fn enqueue_pings(
         let added = if changed.is_empty() {
             0
         } else {
-            insert_pings(conn, hubs, &topics(&changed), now)?
+            insert_pings(conn, hubs, &topics(&changed), tx.now)?
         };
-        write_cursors(conn, newest_change, now)?;
+        write_cursors(conn, newest_change, live_until.and_utc(), tx.now)?;
         Ok(added)
     })
 }
@@ -107,7 +117,10 @@ fn went_live(after: NaiveDateTime, until: NaiveDateTime) -> _ {
 }
 
 /// Whether [`enqueue_pings`] has anything to do (or its cursors to set).
-fn has_unannounced_changes(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<bool> {
+fn has_unannounced_changes(
+    conn: &mut DbConnection,
+    live_until: DateTime<Utc>,
+) -> QueryResult<bool> {
     let Some((change_cursor, live_cursor)) = read_cursors(conn)? else {
         return Ok(true);
     };
@@ -120,7 +133,7 @@ fn has_unannounced_changes(conn: &mut DbConnection, now: DateTime<Utc>) -> Query
     if newer_change {
         return Ok(true);
     }
-    Ok(went_live(live_cursor, now.naive_utc())
+    Ok(went_live(live_cursor, live_until.naive_utc())
         .select(articles::id)
         .first::<i64>(conn)
         .optional()?
@@ -140,10 +153,11 @@ fn read_cursors(conn: &mut DbConnection) -> QueryResult<Option<(i64, NaiveDateTi
 fn write_cursors(
     conn: &mut DbConnection,
     newest_change: i64,
+    live_until: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
     write_state(conn, CHANGE_CURSOR, &newest_change.to_string(), now)?;
-    write_state(conn, LIVE_CURSOR, &now.to_rfc3339(), now)
+    write_state(conn, LIVE_CURSOR, &live_until.to_rfc3339(), now)
 }
 
 /// The feeds of the categories in `touched` (every category for `None`),
@@ -212,11 +226,12 @@ fn insert_pings(
 /// when the lease runs out.
 pub fn claim_due_pings(
     conn: &mut DbConnection,
+    clock: &dyn Clock,
     limit: i64,
     lease: Duration,
 ) -> QueryResult<Vec<ClaimedPing>> {
     // As for enqueuing: take the write lock only when there is work.
-    if due_pings(Utc::now().naive_utc())
+    if due_pings(clock.now().naive_utc())
         .select(websub_pings::id)
         .first::<i64>(conn)
         .optional()?
@@ -224,7 +239,8 @@ pub fn claim_due_pings(
     {
         return Ok(Vec::new());
     }
-    write_transaction(conn, |conn, now| {
+    write_transaction(conn, clock, |tx| {
+        let (conn, now) = (&mut *tx.conn, tx.now);
         let due = due_pings(now.naive_utc())
             .order(websub_pings::id)
             .limit(limit)

@@ -73,8 +73,8 @@ on_both_backends! {
 
     async fn the_opml_changes_with_the_categories_not_with_articles(app: TestApp) {
         seed(&app).await;
-        // Last-Modified settles once the second of the last write has passed.
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(1100)).await;
+        // Last-Modified is there once the second of the last write has closed.
+        app.settle();
         let (_, headers, _) = send(&app, Method::GET, "/feeds.opml", &[]).await;
         let etag = header(&headers, "etag").to_owned();
         let (status, not_modified, body) = send(&app, Method::GET, "/feeds.opml", &[(IF_NONE_MATCH, &etag)]).await;

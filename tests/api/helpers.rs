@@ -2,9 +2,13 @@
 
 use std::io::Write;
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{json, Value};
+use syndic::cache::ResponseCache;
+use syndic::changes::ChangeWatcher;
+use syndic::clock::ManualClock;
 use syndic::config::{Config, SettingsArgs};
 use syndic::domain::{generate_token, hash_token};
 use syndic::{startup, store};
@@ -78,6 +82,10 @@ pub struct TestApp {
     pub config: Config,
     /// Stops the server (see [`TestApp::stop`]).
     pub server: actix_web::dev::ServerHandle,
+    /// The server's clock: it stands still until the test moves it.
+    pub clock: Arc<ManualClock>,
+    watcher: Arc<ChangeWatcher>,
+    cache: Arc<ResponseCache>,
 }
 
 /// A client without automatic decompression, so bodies and headers are as sent.
@@ -110,15 +118,26 @@ pub async fn spawn_on(db: TestDatabase, adjust: impl FnOnce(&mut SettingsArgs)) 
     app
 }
 
-/// Starts another server on an existing database (a restart, or a second node).
+/// Starts another server on an existing database (a restart, or a second
+/// node), with a clock of its own standing at the real current time.
 pub async fn spawn_with_url(database_url: &str, adjust: impl FnOnce(&mut SettingsArgs)) -> TestApp {
+    spawn_with_clock(database_url, Arc::new(ManualClock::starting_now()), adjust).await
+}
+
+/// Starts a server on an existing database that reads the time from `clock`.
+pub async fn spawn_with_clock(
+    database_url: &str,
+    clock: Arc<ManualClock>,
+    adjust: impl FnOnce(&mut SettingsArgs),
+) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
     let port = listener.local_addr().expect("local address").port();
     let mut settings = test_settings(database_url, port);
     settings.config = None;
     adjust(&mut settings);
     let config = Config::resolve(settings).expect("test configuration");
-    let state = startup::prepare(config.clone()).expect("start-up");
+    let state = startup::prepare(config.clone(), clock.clone()).expect("start-up");
+    let (watcher, cache) = (state.watcher.clone(), state.cache.clone());
     let token = generate_token();
     {
         let mut conn = state.pool.get().expect("connection");
@@ -141,6 +160,9 @@ pub async fn spawn_with_url(database_url: &str, adjust: impl FnOnce(&mut Setting
         pool,
         config,
         server,
+        clock,
+        watcher,
+        cache,
     }
 }
 
@@ -202,13 +224,34 @@ macro_rules! for_both_backends {
 }
 
 impl TestApp {
-    /// Another server on the same database, as after a restart.
+    /// Another server on the same database and the same clock, as after a
+    /// restart, or a second node behind the same load balancer.
     pub async fn restart(&self) -> TestApp {
         let base_url = self.config.base_url.to_string();
-        spawn_with_url(&self.database_url, |settings| {
+        spawn_with_clock(&self.database_url, self.clock.clone(), |settings| {
             settings.base_url = Some(base_url)
         })
         .await
+    }
+
+    /// Reads the change log now, as the server does once a second.
+    pub fn sync(&self) {
+        let mut conn = self.pool.get().expect("connection");
+        self.watcher
+            .sync(&mut conn, &self.cache)
+            .expect("read the change log");
+    }
+
+    /// Moves the clock on by `by` and lets the server notice.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.clock.advance(by);
+        self.sync();
+    }
+
+    /// Lets the second of the last change close and settle, so that
+    /// responses carry their final `Last-Modified`.
+    pub fn settle(&self) {
+        self.advance(chrono::Duration::milliseconds(2500));
     }
 
     /// Stops the server as SIGTERM would: no new connections, requests in

@@ -2,12 +2,12 @@
 //! serve within a second, with the same bytes and validators.
 
 use std::time::{Duration, Instant};
+use syndic::clock::Clock;
 
-use chrono::Utc;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{raw_client, sample_article, spawn_app, spawn_with_url, Backend, TestApp};
+use crate::helpers::{raw_client, sample_article, spawn_app, spawn_with_clock, Backend, TestApp};
 
 /// A sample article in `local` with a title of its own.
 fn titled(external_id: &str, title: &str) -> serde_json::Value {
@@ -21,7 +21,7 @@ fn titled(external_id: &str, title: &str) -> serde_json::Value {
 async fn two_nodes() -> Option<(TestApp, TestApp)> {
     let a = spawn_app(Backend::Postgres).await?;
     let base_url = a.config.base_url.to_string();
-    let b = spawn_with_url(&a.database_url, move |settings| {
+    let b = spawn_with_clock(&a.database_url, a.clock.clone(), move |settings| {
         settings.base_url = Some(base_url)
     })
     .await;
@@ -150,7 +150,7 @@ async fn a_scheduled_article_appears_on_every_node_at_its_time_postgres() {
     a.create_category("local").await;
     a.create_article(&titled("now", "现在发布的稿件")).await;
     let mut scheduled = titled("later", "定时发布的稿件");
-    scheduled["published_at"] = json!((Utc::now() + chrono::Duration::seconds(2)).to_rfc3339());
+    scheduled["published_at"] = json!((a.clock.now() + chrono::Duration::seconds(2)).to_rfc3339());
     a.create_article(&scheduled).await;
     served_within(
         &b,
@@ -166,6 +166,8 @@ async fn a_scheduled_article_appears_on_every_node_at_its_time_postgres() {
             "not before its time"
         );
     }
+    // The nodes share the clock.
+    a.clock.advance(chrono::Duration::seconds(2));
     for node in [&a, &b] {
         served_within(
             node,

@@ -172,8 +172,8 @@ on_both_backends! {
 
     async fn headlines_and_widgets_answer_304_to_their_etag_and_head_without_a_body(app: TestApp) {
         seed(&app).await;
-        // Last-Modified settles once the second of the last write has passed.
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(1100)).await;
+        // Last-Modified is there once the second of the last write has closed.
+        app.settle();
         for path in ["/api/v1/headlines?category=world&limit=2", "/embed/world.js?limit=2", "/embed/world.html?limit=2"] {
             let (status, ok, body) = send(&app, Method::GET, path, &[]).await;
             assert_eq!(status, 200, "{path}");

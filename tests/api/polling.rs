@@ -1,6 +1,7 @@
 //! SPEC §4: conditional GET, caching and compression, as an aggregator meets them.
 
 use std::time::Duration;
+use syndic::clock::Clock;
 
 use reqwest::header::{HeaderMap, ACCEPT_ENCODING, IF_MODIFIED_SINCE, IF_NONE_MATCH};
 use reqwest::{Method, StatusCode};
@@ -86,8 +87,8 @@ const FEEDS: &[&str] = &["/feeds/all.rss", "/feeds/world.atom", "/feeds/local.js
 on_both_backends! {
     async fn a_200_carries_validators_and_a_match_gives_a_304_with_the_same_headers(app: TestApp) {
         seed(&app).await;
-        // Last-Modified settles once the second of the last write has passed.
-        actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
+        // Last-Modified is there once the second of the last write has closed.
+        app.settle();
         for path in FEEDS {
             let (status, ok, body) = get(&app, path, &[]).await;
             assert_eq!(status, 200);
@@ -187,7 +188,7 @@ on_both_backends! {
         before = check(&app, "category rename", &scopes, &before, &["/feeds/all.rss", "/feeds/world.rss"]).await;
         // In a later second than the last change, so that a site-wide
         // lastBuildDate counting it would show.
-        actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
+        app.settle();
         let renamed = app.send_json(Method::PUT, "/api/v1/categories/sports", &json!({"name": "体育频道"})).await;
         assert_eq!(renamed.status(), 200);
         before = check(&app, "empty category rename", &scopes, &before, &["/feeds/sports.rss"]).await;
@@ -203,29 +204,53 @@ on_both_backends! {
 
     async fn a_change_within_the_same_second_is_not_lost(app: TestApp) {
         seed(&app).await;
-        // First change, then a read in the same second, then a second change.
+        app.settle();
+        let (_, settled, _) = get(&app, "/feeds/world.rss", &[]).await;
+        let settled_date = header(&settled, "last-modified").to_owned();
+        assert!(!settled_date.is_empty(), "a settled feed has a date");
+        // The clock stands still: both changes and both polls fall in one second.
         app.create_article(&sample_article("world", "first")).await;
-        let (_, headers, _) = get(&app, "/feeds/world.rss", &[]).await;
-        let last_modified = header(&headers, "last-modified").to_owned();
-        let served = httpdate::parse_http_date(&last_modified).expect("date");
-        assert!(served <= std::time::SystemTime::now(), "never later than the response");
+        let (_, first, _) = get(&app, "/feeds/world.rss", &[(IF_NONE_MATCH, header(&settled, "etag"))]).await;
+        assert_eq!(header(&first, "last-modified"), "", "no date while the second is open");
         let mut second = sample_article("world", "second");
         second["title"] = json!("同一秒内的第二次修改");
         app.create_article(&second).await;
-        // Once the second has passed, If-Modified-Since alone gets the new content.
-        actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
-        let (status, _, body) = get(&app, "/feeds/world.rss", &[(IF_MODIFIED_SINCE, last_modified.as_str())]).await;
+        for conditional in [
+            vec![(IF_NONE_MATCH, header(&first, "etag"))],
+            vec![(IF_MODIFIED_SINCE, settled_date.as_str())],
+        ] {
+            let (status, headers, body) = get(&app, "/feeds/world.rss", &conditional).await;
+            assert_eq!(status, 200, "{conditional:?}");
+            assert!(String::from_utf8_lossy(&body).contains("同一秒内的第二次修改"));
+            assert_eq!(header(&headers, "last-modified"), "", "{conditional:?}");
+        }
+        let (status, not_modified, _) = get(&app, "/feeds/world.rss", &[(IF_NONE_MATCH, "*")]).await;
+        assert_eq!(status, 304);
+        assert_eq!(header(&not_modified, "last-modified"), "", "no date on the 304 either");
+        let head = raw_client().head(app.url("/feeds/world.rss")).send().await.expect("HEAD");
+        assert!(head.headers().get("last-modified").is_none(), "nor on HEAD");
+
+        // Once the second has closed: the end of that second, later than
+        // the date of anything sent during it.
+        let changed_in = app.clock.now();
+        app.settle();
+        let (status, headers, body) = get(&app, "/feeds/world.rss", &[(IF_MODIFIED_SINCE, settled_date.as_str())]).await;
         assert_eq!(status, 200);
         assert!(String::from_utf8_lossy(&body).contains("同一秒内的第二次修改"));
-        // Any earlier ETag gets the new content at once.
-        let (status, _, _) = get(&app, "/feeds/world.rss", &[(IF_NONE_MATCH, header(&headers, "etag"))]).await;
-        assert_eq!(status, 200);
+        let announced = httpdate::parse_http_date(header(&headers, "last-modified")).expect("date");
+        let end_of_second = std::time::UNIX_EPOCH + Duration::from_secs(changed_in.timestamp() as u64 + 1);
+        assert_eq!(announced, end_of_second);
+        let sent_during = httpdate::fmt_http_date(std::time::UNIX_EPOCH + Duration::from_secs(changed_in.timestamp() as u64));
+        let (status, _, _) = get(&app, "/feeds/world.rss", &[(IF_MODIFIED_SINCE, sent_during.as_str())]).await;
+        assert_eq!(status, 200, "a Date from within the second does not validate the new content");
+        let (status, _, _) = get(&app, "/feeds/world.rss", &[(IF_MODIFIED_SINCE, header(&headers, "last-modified"))]).await;
+        assert_eq!(status, 304);
     }
 
     async fn a_restart_serves_the_same_bytes_and_etag(app: TestApp) {
         seed(&app).await;
         // Let the second of the last write close, so Last-Modified is final.
-        actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
+        app.settle();
         let other = app.restart().await;
         for path in FEEDS {
             let (_, first, first_body) = get(&app, path, &[]).await;
@@ -233,22 +258,8 @@ on_both_backends! {
             assert_eq!(String::from_utf8_lossy(&first_body), String::from_utf8_lossy(&second_body), "{path}");
             assert_eq!(header(&first, "etag"), header(&second, "etag"), "{path}");
             assert_eq!(header(&first, "last-modified"), header(&second, "last-modified"), "{path}");
+            assert!(!header(&first, "last-modified").is_empty(), "{path}");
         }
-    }
-
-    async fn a_scheduled_article_appears_at_its_time_without_a_write(app: TestApp) {
-        seed(&app).await;
-        let mut scheduled = sample_article("world", "later");
-        scheduled["title"] = json!("定时发布的文章");
-        let at = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
-        scheduled["published_at"] = json!(at.to_rfc3339());
-        app.create_article(&scheduled).await;
-        let (_, headers, body) = get(&app, "/feeds/world.rss", &[]).await;
-        assert!(!String::from_utf8_lossy(&body).contains("定时发布的文章"));
-        actix_web::rt::time::sleep(Duration::from_millis(2000)).await;
-        let (status, _, body) = get(&app, "/feeds/world.rss", &[(IF_NONE_MATCH, header(&headers, "etag"))]).await;
-        assert_eq!(status, 200, "the validators changed when the article went live");
-        assert!(String::from_utf8_lossy(&body).contains("定时发布的文章"));
     }
 
     async fn warm_responses_and_304s_render_nothing(app: TestApp) {
