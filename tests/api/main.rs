@@ -14,6 +14,9 @@ mod hostile;
 mod nodes;
 mod polling;
 mod process;
+mod readers;
+mod schedule;
+mod skew;
 mod websub;
 
 mod browser;

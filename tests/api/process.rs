@@ -22,7 +22,7 @@ const WRITERS: usize = 4;
 /// Lines in the file imported while the server is killed.
 const IMPORT_LINES: usize = 20_000;
 
-fn syndic(database_url: &str) -> Command {
+pub(crate) fn syndic(database_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_syndic"));
     command
         .env("SYNDIC_DATABASE_URL", database_url)
@@ -38,7 +38,7 @@ fn free_port() -> u16 {
 }
 
 /// Creates a token with `syndic token create`: it is the last line of stdout.
-fn create_token(database_url: &str, name: &str) -> String {
+pub(crate) fn create_token(database_url: &str, name: &str) -> String {
     let output = syndic(database_url)
         .args(["token", "create", name])
         .output()
@@ -49,18 +49,29 @@ fn create_token(database_url: &str, name: &str) -> String {
 }
 
 /// `syndic serve` on a free port, its log in `log`.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    address: String,
+    pub address: String,
 }
 
 impl Server {
-    async fn start(database_url: &str, log: &Path) -> Self {
+    pub async fn start(database_url: &str, log: &Path) -> Self {
+        Self::start_with(database_url, log, |_| {}).await
+    }
+
+    /// Like [`Server::start`], with more arguments or environment set by `adjust`.
+    pub async fn start_with(
+        database_url: &str,
+        log: &Path,
+        adjust: impl FnOnce(&mut Command),
+    ) -> Self {
         let port = free_port();
         let bind = format!("127.0.0.1:{port}");
         let log = File::create(log).expect("log file");
-        let mut child = syndic(database_url)
-            .args(["serve", "--bind", &bind, "--database-url", database_url])
+        let mut command = syndic(database_url);
+        command.args(["serve", "--bind", &bind, "--database-url", database_url]);
+        adjust(&mut command);
+        let mut child = command
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

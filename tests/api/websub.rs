@@ -16,7 +16,7 @@ use crate::helpers::{sample_article, spawn_on, spawn_with_clock, Backend, TestAp
 
 /// One request the hub received.
 #[derive(Debug, Clone)]
-struct HubRequest {
+pub(crate) struct HubRequest {
     method: String,
     content_type: String,
     form: Vec<(String, String)>,
@@ -25,7 +25,7 @@ struct HubRequest {
 }
 
 impl HubRequest {
-    fn topic(&self) -> &str {
+    pub fn topic(&self) -> &str {
         self.form
             .iter()
             .find(|(name, _)| name == "hub.url")
@@ -45,13 +45,13 @@ struct HubState {
 
 /// A local HTTP server standing in for a WebSub hub: it records every
 /// request, and can be told to fail or to hang.
-struct StandInHub {
-    url: String,
+pub(crate) struct StandInHub {
+    pub url: String,
     state: Arc<HubState>,
 }
 
 impl StandInHub {
-    async fn start() -> Self {
+    pub async fn start() -> Self {
         Self::start_on(TcpListener::bind("127.0.0.1:0").expect("bind")).await
     }
 
@@ -88,7 +88,7 @@ impl StandInHub {
     }
 
     /// Waits (up to 15 s) until `count` requests have arrived, and takes them.
-    async fn take(&self, count: usize) -> Vec<HubRequest> {
+    pub async fn take(&self, count: usize) -> Vec<HubRequest> {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             {
@@ -108,7 +108,7 @@ impl StandInHub {
 
     /// Asserts that nothing more arrives for a while (longer than a
     /// publishing round).
-    async fn assert_quiet(&self) {
+    pub async fn assert_quiet(&self) {
         actix_web::rt::time::sleep(Duration::from_millis(2500)).await;
         let received = self.state.received.lock().expect("lock");
         assert!(received.is_empty(), "unexpected pings: {received:#?}");
@@ -147,7 +147,7 @@ async fn receive(req: HttpRequest, body: web::Bytes, hub: web::Data<HubState>) -
 }
 
 /// The feed URLs of `names` (categories or `all`), every format, sorted.
-fn feed_urls(app: &TestApp, names: &[&str]) -> Vec<String> {
+pub(crate) fn feed_urls(app: &TestApp, names: &[&str]) -> Vec<String> {
     let mut urls: Vec<String> = names
         .iter()
         .flat_map(|name| {
@@ -160,7 +160,7 @@ fn feed_urls(app: &TestApp, names: &[&str]) -> Vec<String> {
 
 /// Checks each request is a well-formed publish ping, and returns the
 /// topics, sorted.
-fn topics(requests: &[HubRequest]) -> Vec<String> {
+pub(crate) fn topics(requests: &[HubRequest]) -> Vec<String> {
     for request in requests {
         assert_eq!(request.method, "POST", "{request:?}");
         assert_eq!(
@@ -179,7 +179,7 @@ fn topics(requests: &[HubRequest]) -> Vec<String> {
     topics
 }
 
-async fn spawn_with_hub(backend: Backend, hub: &StandInHub) -> Option<TestApp> {
+pub(crate) async fn spawn_with_hub(backend: Backend, hub: &StandInHub) -> Option<TestApp> {
     let db = TestDatabase::create(backend)?;
     let hub_url = hub.url.clone();
     Some(spawn_on(db, move |settings| settings.websub_hub = vec![hub_url]).await)
