@@ -7,15 +7,15 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
 use crate::domain::FieldError;
-use crate::store::WriteError;
+use crate::store::{DbError, WriteError};
 
 /// Everything a request can fail with. Each variant picks its status in
 /// `status_code`, with no catch-all arm.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// The body is not valid JSON.
+    /// The body is not valid JSON (or could not be read).
     #[error("malformed JSON: {0}")]
-    MalformedJson(String),
+    MalformedJson(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A query or path parameter has a bad value.
     #[error("bad parameter {name}: {message}")]
     BadParameter { name: String, message: String },
@@ -40,15 +40,12 @@ pub enum ApiError {
     /// The body is well-formed but its values are not acceptable.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
-    /// A database query failed.
-    #[error("database error: {0}")]
-    Database(#[from] diesel::result::Error),
-    /// No database connection could be had.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
-    /// A bug or an unexpected failure.
+    /// The database could not answer.
+    #[error(transparent)]
+    Database(#[from] DbError),
+    /// A bug: the service is wired wrong.
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(&'static str),
 }
 
 impl ApiError {
@@ -75,8 +72,8 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "payload-too-large",
             Self::UnsupportedMediaType { .. } => "unsupported-media-type",
             Self::Validation(_) => "validation-failed",
+            Self::Database(DbError::Unavailable(_)) => "unavailable",
             Self::Database(_) | Self::Internal(_) => "internal-error",
-            Self::Unavailable(_) => "unavailable",
         }
     }
 }
@@ -92,21 +89,27 @@ impl From<WriteError> for ApiError {
             | WriteError::SlugTaken(_)
             | WriteError::TokenNameTaken(_)
             | WriteError::CategoryNotEmpty(_) => Self::Conflict(error.to_string()),
-            WriteError::Query(error) => Self::Database(error),
+            WriteError::Db(error) => Self::Database(error),
         }
     }
 }
 
-impl From<r2d2::Error> for ApiError {
-    fn from(error: r2d2::Error) -> Self {
-        Self::Unavailable(error.to_string())
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Database(DbError::Query(error))
     }
 }
 
-impl From<actix_web::error::BlockingError> for ApiError {
-    fn from(error: actix_web::error::BlockingError) -> Self {
-        Self::Internal(error.to_string())
+/// `error` and every `source()` under it, joined by ": ", for the log.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
     }
+    text
 }
 
 impl ResponseError for ApiError {
@@ -120,8 +123,8 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Database(DbError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -129,8 +132,8 @@ impl ResponseError for ApiError {
         let status = self.status_code();
         let detail = match self {
             // Internal details go to the log, not to the client.
-            Self::Database(_) | Self::Internal(_) | Self::Unavailable(_) => {
-                tracing::error!(error = %self, "request failed");
+            Self::Database(_) | Self::Internal(_) => {
+                tracing::error!(error = %error_chain(self), "request failed");
                 "the request could not be completed; see the server log".to_owned()
             }
             _ => self.to_string(),

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::json_fields::FieldReader;
-use super::{FieldError, Slug};
+use super::{FieldError, Slug, SITE_FEED_NAME};
 
 /// What an editor controls about a category.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,9 +24,6 @@ pub struct Category {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The slug of the site-wide feeds (`/feeds/all.rss`), which no category may take.
-pub const RESERVED_SLUG: &str = "all";
-
 /// Longest category name, in characters.
 const MAX_NAME_CHARS: usize = 200;
 
@@ -39,9 +36,9 @@ impl CategoryFields {
             return Err(errors);
         };
         let slug = input.optional_parsed("slug", |raw| {
-            if raw == RESERVED_SLUG {
+            if raw == SITE_FEED_NAME {
                 Err(format!(
-                    "{RESERVED_SLUG:?} is reserved for the site-wide feeds"
+                    "{SITE_FEED_NAME:?} is reserved for the site-wide feeds"
                 ))
             } else {
                 Slug::parse(raw)

@@ -3,6 +3,7 @@
 
 mod article;
 mod category;
+mod feed;
 mod json_fields;
 mod text;
 mod token;
@@ -12,6 +13,7 @@ pub use article::{
     ArticleFields, ArticleStatus, Contributor, Image, NewArticle, Source,
 };
 pub use category::{Category, CategoryFields};
+pub use feed::{feed_url, FeedFormat, FeedName, Scope, SITE_FEED_NAME};
 pub use text::{AbsoluteUrl, ExternalId, Slug, Title};
 pub use token::{generate_token, hash_token};
 

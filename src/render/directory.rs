@@ -3,10 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{AbsoluteUrl, Category, SiteSettings};
-
-/// The name of the site-wide feeds (`/feeds/all.rss`), the slug no category may take.
-const SITE_FEED: &str = "all";
+use crate::domain::{feed_url, AbsoluteUrl, Category, FeedFormat, SiteSettings, SITE_FEED_NAME};
 
 /// Everything a directory of the feeds shows.
 #[derive(Debug, Clone, Copy)]
@@ -36,17 +33,10 @@ pub struct FeedLink {
     pub title: String,
 }
 
-/// (extension, name, media type) of each format, in the order they are listed.
-const FORMATS: [(&str, &str, &str); 3] = [
-    ("rss", "RSS", "application/rss+xml"),
-    ("atom", "Atom", "application/atom+xml"),
-    ("json", "JSON Feed", "application/feed+json"),
-];
-
 impl Directory<'_> {
     /// The site-wide feeds.
     pub fn site_feeds(&self) -> Vec<FeedLink> {
-        self.feeds(SITE_FEED, &self.site.title)
+        self.feeds(SITE_FEED_NAME, &self.site.title)
     }
 
     /// A category's feeds, titled as the feeds are: "{name} - {site title}".
@@ -76,12 +66,12 @@ impl Directory<'_> {
     }
 
     fn feeds(&self, name: &str, title: &str) -> Vec<FeedLink> {
-        FORMATS
-            .iter()
-            .map(|&(extension, format, media_type)| FeedLink {
-                format,
-                media_type,
-                url: self.url(&format!("feeds/{name}.{extension}")),
+        FeedFormat::ALL
+            .into_iter()
+            .map(|format| FeedLink {
+                format: format.label(),
+                media_type: format.media_type(),
+                url: feed_url(self.base_url, name, format),
                 title: title.to_owned(),
             })
             .collect()

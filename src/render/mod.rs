@@ -243,7 +243,9 @@ fn article_id(site: &SiteSettings, article: &Article) -> String {
 
 /// The stable id of a feed (Atom feed id): `…:feed:all` or `…:feed:{slug}`.
 fn feed_id(feed: &Feed<'_>) -> String {
-    let scope = feed.category.map_or("all", |c| c.slug.as_str());
+    let scope = feed
+        .category
+        .map_or(crate::domain::SITE_FEED_NAME, |c| c.slug.as_str());
     format!("tag:{},{TAG_YEAR}:feed:{scope}", feed.site.url.host())
 }
 

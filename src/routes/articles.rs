@@ -12,12 +12,12 @@ use serde_json::{json, Value};
 
 use super::auth::Writer;
 use super::body::{read_json, Accepts};
-use super::{with_db, write_db};
+use super::query::parse_limit;
 use crate::domain::{
     is_representable, merge_patch, Article, ArticleStatus, ExternalId, FieldError, NewArticle, Slug,
 };
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{self, ArticleCursor, ArticleFilter, Upserted};
 
 /// Most articles in one batch call.
@@ -48,10 +48,10 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let body = read_json(&req, payload, Accepts::Json, state.config.max_article_bytes).await?;
     let new = NewArticle::from_json(&body).map_err(ApiError::Validation)?;
-    let article = write_db(&state, move |conn, clock| {
-        Ok(store::insert_article(conn, clock, &new)?)
-    })
-    .await?;
+    let article = state
+        .db
+        .write(move |conn, clock| store::insert_article(conn, clock, &new))
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, location(&state, &article)))
         .json(article.to_json()))
@@ -63,7 +63,10 @@ pub async fn show(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let found = with_db(&state, move |conn| Ok(store::find_article(conn, id)?)).await?;
+    let found = state
+        .db
+        .query(move |conn| store::find_article(conn, id))
+        .await?;
     let article = found.ok_or_else(|| article_not_found(id))?;
     Ok(HttpResponse::Ok().json(article.to_json()))
 }
@@ -78,10 +81,10 @@ pub async fn show_by_external_id(
     // even fail on a NUL in the query), so such a key finds nothing.
     let parsed = ExternalId::parse(&key)
         .map_err(|_| article_not_found(format!("with external_id {key:?}")))?;
-    let found = with_db(&state, move |conn| {
-        Ok(store::find_article_by_external_id(conn, parsed.as_str())?)
-    })
-    .await?;
+    let found = state
+        .db
+        .query(move |conn| store::find_article_by_external_id(conn, parsed.as_str()))
+        .await?;
     let article = found.ok_or_else(|| article_not_found(format!("with external_id {key:?}")))?;
     Ok(HttpResponse::Ok().json(article.to_json()))
 }
@@ -109,14 +112,16 @@ pub async fn patch(
             "a merge patch for an article must be a JSON object",
         ));
     }
-    let updated = write_db(&state, move |conn, clock| {
-        Ok(store::update_article(conn, clock, id, |existing| {
-            let mut document = existing.to_json();
-            merge_patch(&mut document, &patch);
-            NewArticle::from_json(&document)
-        })?)
-    })
-    .await?;
+    let updated = state
+        .db
+        .write(move |conn, clock| {
+            store::update_article(conn, clock, id, |existing| {
+                let mut document = existing.to_json();
+                merge_patch(&mut document, &patch);
+                NewArticle::from_json(&document)
+            })
+        })
+        .await?;
     let article = updated.ok_or_else(|| article_not_found(id))?;
     Ok(HttpResponse::Ok().json(article.to_json()))
 }
@@ -127,10 +132,10 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    if write_db(&state, move |conn, clock| {
-        Ok(store::delete_article(conn, clock, id)?)
-    })
-    .await?
+    if state
+        .db
+        .write(move |conn, clock| store::delete_article(conn, clock, id))
+        .await?
     {
         Ok(HttpResponse::NoContent().finish())
     } else {
@@ -163,10 +168,10 @@ pub async fn upsert(
         }
     }
     let new = NewArticle::from_json(&body).map_err(ApiError::Validation)?;
-    let (article, outcome) = write_db(&state, move |conn, clock| {
-        Ok(store::upsert_article(conn, clock, &new)?)
-    })
-    .await?;
+    let (article, outcome) = state
+        .db
+        .write(move |conn, clock| store::upsert_article(conn, clock, &new))
+        .await?;
     let mut response = match outcome {
         Upserted::Created => HttpResponse::Created(),
         Upserted::Updated => HttpResponse::Ok(),
@@ -185,10 +190,10 @@ pub async fn batch(
 ) -> Result<HttpResponse, ApiError> {
     let body = read_json(&req, payload, Accepts::Json, state.config.max_batch_bytes).await?;
     let articles = parse_batch(&body).map_err(ApiError::Validation)?;
-    let outcomes = write_db(&state, move |conn, clock| {
-        Ok(store::upsert_articles(conn, clock, &articles)?)
-    })
-    .await?;
+    let outcomes = state
+        .db
+        .write(move |conn, clock| store::upsert_articles(conn, clock, &articles))
+        .await?;
     let items: Vec<Value> = outcomes
         .iter()
         .map(|(article, outcome)| {
@@ -279,20 +284,6 @@ fn decode_cursor(raw: &str) -> Option<ArticleCursor> {
     })
 }
 
-/// Parses `limit` against the configured bounds.
-pub(crate) fn parse_limit(raw: Option<&str>, default: u32, max: u32) -> Result<i64, ApiError> {
-    let Some(raw) = raw else {
-        return Ok(i64::from(default));
-    };
-    match raw.parse::<u32>() {
-        Ok(n) if (1..=max).contains(&n) => Ok(i64::from(n)),
-        _ => Err(ApiError::bad_parameter(
-            "limit",
-            format!("must be an integer from 1 to {max}"),
-        )),
-    }
-}
-
 pub async fn list(
     _writer: Writer,
     state: web::Data<AppState>,
@@ -324,23 +315,25 @@ pub async fn list(
         .as_deref()
         .map(|raw| Slug::parse(raw).map_err(|m| ApiError::bad_parameter("category", m)))
         .transpose()?;
-    let page = with_db(&state, move |conn| {
-        let category_id = match category {
-            None => None,
-            Some(slug) => Some(
-                store::find_category(conn, &slug)?
-                    .ok_or_else(|| ApiError::NotFound(format!("no category {:?}", slug.as_str())))?
-                    .id,
-            ),
-        };
-        let filter = ArticleFilter {
-            category_id,
-            status,
-        };
-        // One more than asked tells whether a next page exists.
-        Ok(store::list_articles(conn, &filter, cursor, limit + 1)?)
-    })
-    .await?;
+    let category_id = match category {
+        None => None,
+        Some(slug) => Some(
+            state
+                .category(&slug)
+                .await?
+                .ok_or_else(|| ApiError::NotFound(format!("no category {:?}", slug.as_str())))?
+                .id,
+        ),
+    };
+    let filter = ArticleFilter {
+        category_id,
+        status,
+    };
+    // One more than asked tells whether a next page exists.
+    let page = state
+        .db
+        .query(move |conn| store::list_articles(conn, &filter, cursor, limit + 1))
+        .await?;
     let has_more = page.len() as i64 > limit;
     let shown = &page[..page.len().min(limit as usize)];
     let next_cursor = if has_more {

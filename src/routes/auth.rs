@@ -8,8 +8,7 @@ use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 
 use crate::domain::hash_token;
 use crate::error::ApiError;
-use crate::routes::with_db;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::find_token_name;
 
 /// A request that carried a valid token. Taking it as a handler argument makes
@@ -38,9 +37,12 @@ impl FromRequest for Writer {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let token = token.ok_or(ApiError::Unauthorized)?;
-            let state = state.ok_or_else(|| ApiError::Internal("no application state".into()))?;
+            let state = state.ok_or_else(|| ApiError::Internal("no application state"))?;
             let hash = hash_token(&token);
-            let name = with_db(&state, move |conn| Ok(find_token_name(conn, &hash)?)).await?;
+            let name = state
+                .db
+                .query(move |conn| find_token_name(conn, &hash))
+                .await?;
             name.map(|token_name| Writer { token_name })
                 .ok_or(ApiError::Unauthorized)
         })

@@ -59,11 +59,11 @@ pub async fn read_json(
     }
     let mut bytes = web::BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+        let chunk = chunk.map_err(|e| ApiError::MalformedJson(Box::new(e)))?;
         if bytes.len() + chunk.len() > limit {
             return Err(ApiError::PayloadTooLarge { limit });
         }
         bytes.extend_from_slice(&chunk);
     }
-    serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))
+    serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(Box::new(e)))
 }

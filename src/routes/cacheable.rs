@@ -1,31 +1,59 @@
-//! Answers for cacheable GET/HEAD responses (feeds, headlines, embeds,
-//! OPML): validators, freshness headers, conditional `304`, and the body in
-//! the encoding the client accepts, compressed once and kept.
+//! Every cacheable GET/HEAD (feeds, headlines, widgets, OPML, pages) is
+//! answered by [`serve`]: the cache, the conditional decision, freshness
+//! headers and the body in the encoding the client accepts, in one place.
 
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use std::sync::Arc;
+
+use actix_web::http::header::{self, AcceptEncoding, Header, HeaderValue};
+use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 
 use crate::cache::{Encoding, Rendered};
 use crate::conditional::{self, Outcome, Preconditions, Validators};
-use crate::config::Config;
-use crate::startup::AppState;
+use crate::domain::Scope;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::DbConnection;
 
 /// How long a cache in front may serve a stale copy when syndic fails.
 const STALE_IF_ERROR_SECONDS: u32 = 86_400;
+
+/// Answers `req` with the rendering cached at `key` for `scope`, or with a
+/// new one made by `render` on the blocking pool (and kept): `304` when the
+/// client's copy is current, else `200` with the body.
+pub async fn serve<F>(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    key: String,
+    scope: Scope,
+    render: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<Rendered, ApiError> + Send + 'static,
+{
+    let rendered = match state.cache.get(&key, scope, state.clock.now()) {
+        Some(hit) => {
+            state.metrics.cache_hits.inc();
+            hit
+        }
+        None => {
+            state.metrics.cache_misses.inc();
+            // Read before querying: a write landing meanwhile leaves the entry stale.
+            let version = state.cache.version(scope);
+            let timer = state.metrics.render_seconds.start_timer();
+            let rendered = Arc::new(state.db.read(render).await?);
+            timer.observe_duration();
+            state.cache.put(key, version, rendered.clone());
+            rendered
+        }
+    };
+    Ok(respond(req, &rendered, state))
+}
 
 fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-/// `304` when the client's copy is current, else `200` with the body.
-/// `links` go out as `Link` headers (WebSub `self` and `hub`).
-pub fn respond(
-    req: &HttpRequest,
-    rendered: &Rendered,
-    state: &AppState,
-    links: &[(String, &str)],
-) -> HttpResponse {
-    let config = &state.config;
+fn respond(req: &HttpRequest, rendered: &Rendered, state: &AppState) -> HttpResponse {
     let validators = Validators {
         etag: rendered.etag.clone(),
         last_modified: conditional::last_modified(
@@ -42,24 +70,21 @@ pub fn respond(
         Outcome::Fresh => HttpResponse::NotModified(),
         Outcome::Stale => HttpResponse::Ok(),
     };
-    set_cache_headers(&mut response, &validators, config);
-    for (target, relation) in links {
-        response.append_header((header::LINK, format!("<{target}>; rel=\"{relation}\"")));
-    }
+    set_cache_headers(&mut response, &validators, state.config.max_age);
     if outcome == Outcome::Fresh {
         return response.finish();
     }
-    let encoding = Encoding::negotiate(header_str(req, header::ACCEPT_ENCODING));
+    let accepted = AcceptEncoding::parse(req).unwrap_or(AcceptEncoding(Vec::new()));
+    let (encoding, body) = rendered.encoded(Encoding::negotiate(&accepted));
     if let Some(value) = encoding.header_value() {
         response.insert_header((header::CONTENT_ENCODING, value));
     }
     response
         .insert_header((header::CONTENT_TYPE, rendered.content_type))
-        .body(rendered.encoded(encoding))
+        .body(body)
 }
 
-fn set_cache_headers(response: &mut HttpResponseBuilder, validators: &Validators, config: &Config) {
-    let max_age = config.max_age;
+fn set_cache_headers(response: &mut HttpResponseBuilder, validators: &Validators, max_age: u32) {
     if let Some(last_modified) = validators.last_modified {
         response.insert_header((
             header::LAST_MODIFIED,

@@ -6,10 +6,9 @@ use serde_json::json;
 
 use super::auth::Writer;
 use super::body::{read_json, Accepts};
-use super::{with_db, write_db};
 use crate::domain::{Category, CategoryFields, Slug};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store;
 
 /// A slug from the path; anything that is not a slug names no category.
@@ -22,7 +21,7 @@ fn category_not_found(slug: &Slug) -> ApiError {
 }
 
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let categories = with_db(&state, |conn| Ok(store::list_categories(conn)?)).await?;
+    let categories = state.db.query(store::list_categories).await?;
     let items: Vec<_> = categories.iter().map(Category::to_json).collect();
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }
@@ -32,11 +31,13 @@ pub async fn show(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = path_slug(&slug)?;
-    let found = with_db(&state, {
-        let slug = slug.clone();
-        move |conn| Ok(store::find_category(conn, &slug)?)
-    })
-    .await?;
+    let found = state
+        .db
+        .query({
+            let slug = slug.clone();
+            move |conn| store::find_category(conn, &slug)
+        })
+        .await?;
     let category = found.ok_or_else(|| category_not_found(&slug))?;
     Ok(HttpResponse::Ok().json(category.to_json()))
 }
@@ -50,10 +51,10 @@ pub async fn create(
     let body = read_json(&req, payload, Accepts::Json, state.config.max_article_bytes).await?;
     let (slug, fields) = CategoryFields::from_json(&body).map_err(ApiError::Validation)?;
     let slug = slug.ok_or_else(|| ApiError::validation("slug", "is required"))?;
-    let category = write_db(&state, move |conn, clock| {
-        Ok(store::create_category(conn, clock, &slug, &fields)?)
-    })
-    .await?;
+    let category = state
+        .db
+        .write(move |conn, clock| store::create_category(conn, clock, &slug, &fields))
+        .await?;
     let location = state
         .config
         .base_url
@@ -79,11 +80,13 @@ pub async fn replace(
             "differs from the slug in the URL; slugs cannot be renamed",
         ));
     }
-    let updated = write_db(&state, {
-        let slug = slug.clone();
-        move |conn, clock| Ok(store::update_category(conn, clock, &slug, &fields)?)
-    })
-    .await?;
+    let updated = state
+        .db
+        .write({
+            let slug = slug.clone();
+            move |conn, clock| store::update_category(conn, clock, &slug, &fields)
+        })
+        .await?;
     let category = updated.ok_or_else(|| category_not_found(&slug))?;
     Ok(HttpResponse::Ok().json(category.to_json()))
 }
@@ -94,11 +97,13 @@ pub async fn delete(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = path_slug(&slug)?;
-    let deleted = write_db(&state, {
-        let slug = slug.clone();
-        move |conn, clock| Ok(store::delete_category(conn, clock, &slug)?)
-    })
-    .await?;
+    let deleted = state
+        .db
+        .write({
+            let slug = slug.clone();
+            move |conn, clock| store::delete_category(conn, clock, &slug)
+        })
+        .await?;
     if deleted {
         Ok(HttpResponse::NoContent().finish())
     } else {

@@ -4,8 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use crate::error::ApiError;
-use crate::routes::with_db;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::ping;
 
 /// The process is up.
@@ -15,7 +14,7 @@ pub async fn live() -> HttpResponse {
 
 /// The database answers.
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    with_db(&state, |conn| Ok(ping(conn)?)).await?;
+    state.db.query(ping).await?;
     Ok(HttpResponse::Ok().json(json!({"status": "ready"})))
 }
 

@@ -3,23 +3,18 @@
 mod articles;
 mod auth;
 mod body;
-mod cacheable;
-mod cached;
+pub mod cacheable;
 mod categories;
 mod feeds;
 mod health;
 mod pages;
 mod partner;
-
-pub use feeds::{feed_url, FeedFormat, SITE_FEED};
+mod query;
 
 use actix_web::http::Method;
 use actix_web::{web, HttpResponse};
 
-use crate::clock::Clock;
 use crate::error::ApiError;
-use crate::startup::AppState;
-use crate::store::DbConnection;
 
 /// Every route of the service. Shared by `startup::run` and the tests.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -99,41 +94,4 @@ fn resource(path: &str) -> actix_web::Resource {
 
 async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound("no such resource".to_owned()))
-}
-
-/// Runs store code on the blocking pool with a pooled connection, so the event
-/// loop never waits on the database.
-pub(crate) async fn with_db<T, F>(state: &AppState, query: F) -> Result<T, ApiError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
-{
-    state.metrics.database_calls.inc();
-    let pool = state.pool.clone();
-    web::block(move || {
-        let mut conn = pool.get()?;
-        query(&mut conn)
-    })
-    .await?
-}
-
-/// Like `with_db` for writes: afterwards the change log is read so this
-/// process's cached responses for the touched scopes are dropped at once.
-pub(crate) async fn write_db<T, F>(state: &web::Data<AppState>, write: F) -> Result<T, ApiError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut DbConnection, &dyn Clock) -> Result<T, ApiError> + Send + 'static,
-{
-    state.metrics.database_calls.inc();
-    let state = state.clone();
-    web::block(move || {
-        let mut conn = state.pool.get()?;
-        let result = write(&mut conn, state.clock.as_ref());
-        if let Err(error) = state.watcher.sync(&mut conn, &state.cache) {
-            tracing::warn!(%error, "reading the change log failed; dropping every cached response");
-            state.cache.invalidate_all();
-        }
-        result
-    })
-    .await?
 }

@@ -5,16 +5,14 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::cacheable::respond;
-use super::cached::get_or_render;
-use super::feeds::categories;
-use crate::cache::{Rendered, Scope};
+use super::cacheable;
+use crate::cache::Rendered;
 use crate::config::Config;
-use crate::domain::Slug;
+use crate::domain::{Scope, Slug};
 use crate::error::ApiError;
 use crate::render::{self, Directory};
-use crate::startup::AppState;
-use crate::store::{self, DbConnection};
+use crate::state::AppState;
+use crate::store::{self, CategoryListing, DirectoryListing};
 
 /// The pages' policy: their own inline style, nothing else, never framed.
 const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -47,11 +45,10 @@ async fn show_directory(
     };
     let key = state.config.base_url.join(path).to_string();
     let config = state.config.clone();
-    let rendered = get_or_render(&state, key, Scope::Site, move |conn| {
-        render_directory(conn, &config, document)
+    let mut response = cacheable::serve(&req, &state, key, Scope::Site, move |conn| {
+        Ok(render_directory(&config, store::directory(conn)?, document))
     })
     .await?;
-    let mut response = respond(&req, &rendered, &state, &[]);
     if document == Document::Index {
         secure_page(&mut response);
     }
@@ -66,85 +63,59 @@ pub async fn category(
 ) -> Result<HttpResponse, ApiError> {
     let unknown = || ApiError::NotFound(format!("no category {slug:?}", slug = slug.as_str()));
     let parsed = Slug::parse(&slug).map_err(|_| unknown())?;
-    let categories = categories(&state).await?;
-    let category = categories
-        .iter()
-        .find(|c| c.slug == parsed)
-        .ok_or_else(unknown)?;
+    let category = state.category(&parsed).await?.ok_or_else(unknown)?;
     let key = state
         .config
         .base_url
         .join(&format!("categories/{}", category.slug))
         .to_string();
     let config = state.config.clone();
-    let rendered = get_or_render(&state, key, Scope::Category(category.id), move |conn| {
-        render_category_page(conn, &config, &parsed)
+    let scope = Scope::Category(category.id);
+    let mut response = cacheable::serve(&req, &state, key, scope, move |conn| {
+        let listing = store::category_listing(conn, &parsed)?.ok_or_else(unknown_category)?;
+        Ok(render_category_page(&config, listing))
     })
     .await?;
-    let mut response = respond(&req, &rendered, &state, &[]);
     secure_page(&mut response);
     Ok(response)
 }
 
-/// Reads the categories and when their list last changed, and renders.
-fn render_directory(
-    conn: &mut DbConnection,
-    config: &Config,
-    document: Document,
-) -> Result<Rendered, ApiError> {
-    let categories = store::list_categories(conn)?;
-    let first = store::first_change_at(conn)?;
-    let changed = store::last_category_list_change_at(conn)?;
-    let newest_category = categories.iter().map(|c| c.updated_at).max();
-    let updated = changed.max(newest_category).unwrap_or_default();
+/// Renders the OPML file or the index page.
+fn render_directory(config: &Config, listing: DirectoryListing, document: Document) -> Rendered {
     let directory = Directory {
         site: &config.site,
         base_url: &config.base_url,
-        categories: &categories,
-        created: first.unwrap_or(updated),
-        updated,
+        categories: &listing.categories,
+        created: listing.created,
+        updated: listing.updated,
     };
-    Ok(match document {
-        Document::Opml => Rendered::new(
-            "text/x-opml; charset=utf-8",
-            render::opml(&directory),
-            updated,
-            None,
-        ),
-        Document::Index => Rendered::new(
-            "text/html; charset=utf-8",
-            render::index_page(&directory),
-            updated,
-            None,
-        ),
-    })
+    let (content_type, body) = match document {
+        Document::Opml => ("text/x-opml; charset=utf-8", render::opml(&directory)),
+        Document::Index => ("text/html; charset=utf-8", render::index_page(&directory)),
+    };
+    Rendered::new(content_type, body, listing.updated, None)
 }
 
-fn render_category_page(
-    conn: &mut DbConnection,
-    config: &Config,
-    slug: &Slug,
-) -> Result<Rendered, ApiError> {
-    let category = store::find_category(conn, slug)?
-        .ok_or_else(|| ApiError::NotFound(format!("no category {:?}", slug.as_str())))?;
-    let site_changed = store::last_site_wide_change_at(conn)?;
-    let updated = site_changed
-        .max(Some(category.updated_at))
-        .unwrap_or_default();
-    let categories = [category];
+fn render_category_page(config: &Config, listing: CategoryListing) -> Rendered {
+    let categories = [listing.category];
     let directory = Directory {
         site: &config.site,
         base_url: &config.base_url,
         categories: &categories,
-        created: updated,
-        updated,
+        created: listing.updated,
+        updated: listing.updated,
     };
-    Ok(Rendered::new(
+    Rendered::new(
         "text/html; charset=utf-8",
         render::category_page(&directory, &categories[0]),
-        updated,
+        listing.updated,
         None,
-    ))
+    )
+}
+
+/// A category that went away between the lookup and the query.
+fn unknown_category() -> ApiError {
+    ApiError::NotFound("no such category".to_owned())
 }
 
 fn secure_page(response: &mut HttpResponse) {

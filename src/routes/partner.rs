@@ -6,17 +6,15 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 
-use super::articles::parse_limit;
-use super::cacheable::respond;
-use super::cached::get_or_render;
-use super::feeds::categories;
-use crate::cache::{Rendered, Scope};
+use super::cacheable;
+use super::query::parse_limit;
+use crate::cache::Rendered;
 use crate::config::{Config, CorsOrigins};
-use crate::domain::{Category, Slug};
+use crate::domain::{Category, Scope, Slug};
 use crate::error::ApiError;
 use crate::render::{self, Headlines};
-use crate::startup::AppState;
-use crate::store::{self, DbConnection, FeedScope};
+use crate::state::AppState;
+use crate::store::{self, DbConnection};
 use chrono::{DateTime, Utc};
 
 /// Headlines a widget shows when the request names no `limit` (at most the
@@ -58,12 +56,17 @@ pub async fn headlines(
             category.slug
         ));
         let (config, clock) = (state.config.clone(), state.clock.clone());
-        let rendered = get_or_render(&state, key.to_string(), scope(&category), move |conn| {
-            let now = clock.now();
-            render_headlines(conn, &config, now, &category.slug, limit, Widget::Json)
-        })
-        .await?;
-        Ok(respond(&req, &rendered, &state, &[]))
+        cacheable::serve(
+            &req,
+            &state,
+            key.to_string(),
+            scope(&category),
+            move |conn| {
+                let now = clock.now();
+                render_headlines(conn, &config, now, &category.slug, limit, Widget::Json)
+            },
+        )
+        .await
     }
     .await;
     with_cors(&req, &state.config, response)
@@ -91,12 +94,17 @@ pub async fn embed(
             category.slug
         ));
         let (config, clock) = (state.config.clone(), state.clock.clone());
-        let rendered = get_or_render(&state, key.to_string(), scope(&category), move |conn| {
-            let now = clock.now();
-            render_headlines(conn, &config, now, &category.slug, limit, widget)
-        })
+        let mut response = cacheable::serve(
+            &req,
+            &state,
+            key.to_string(),
+            scope(&category),
+            move |conn| {
+                let now = clock.now();
+                render_headlines(conn, &config, now, &category.slug, limit, widget)
+            },
+        )
         .await?;
-        let mut response = respond(&req, &rendered, &state, &[]);
         let headers = response.headers_mut();
         headers.insert(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -148,14 +156,12 @@ fn render_headlines(
     limit: i64,
     widget: Widget,
 ) -> Result<Rendered, ApiError> {
-    let category = store::find_category(conn, slug)?.ok_or_else(|| no_category(slug.as_str()))?;
     if widget == Widget::Script {
         // The script holds only the headlines URL: it changes with the site
         // settings and the category's existence, not with its articles.
-        let site_changed = store::last_site_wide_change_at(conn)?;
-        let updated = site_changed
-            .max(Some(category.updated_at))
-            .unwrap_or_default();
+        let listing =
+            store::category_listing(conn, slug)?.ok_or_else(|| no_category(slug.as_str()))?;
+        let (category, updated) = (listing.category, listing.updated);
         let source = config.base_url.join(&format!(
             "api/v1/headlines?category={}&limit={limit}",
             category.slug
@@ -168,22 +174,23 @@ fn render_headlines(
             None,
         ));
     }
-    let scope = FeedScope::Category(category.id);
-    let items = store::list_live_articles(conn, scope, now, 0, limit)?;
-    let changed = store::last_changed_at(conn, scope)?;
-    let published = store::newest_live_published_at(conn, scope, now)?;
-    let updated = changed.max(published).unwrap_or_default();
-    let valid_until = store::next_scheduled_at(conn, scope, now)?;
+    let category = store::find_category(conn, slug)?.ok_or_else(|| no_category(slug.as_str()))?;
+    let page = store::feed_page(conn, Scope::Category(category.id), now, 0, limit)?;
     let headlines = Headlines {
         site: &config.site,
         category: &category,
-        items: &items,
+        items: &page.items,
     };
     let (content_type, body) = match widget {
         Widget::Page => ("text/html; charset=utf-8", render::embed_page(&headlines)),
         Widget::Json | Widget::Script => ("application/json", render::headlines_json(&headlines)),
     };
-    Ok(Rendered::new(content_type, body, updated, valid_until))
+    Ok(Rendered::new(
+        content_type,
+        body,
+        page.updated,
+        page.valid_until,
+    ))
 }
 
 fn widget_limit(config: &Config, raw: Option<&str>) -> Result<i64, ApiError> {
@@ -195,11 +202,9 @@ fn widget_limit(config: &Config, raw: Option<&str>) -> Result<i64, ApiError> {
 }
 
 /// The category named `raw`, from the cached list.
-async fn find_category(state: &web::Data<AppState>, raw: &str) -> Result<Category, ApiError> {
+async fn find_category(state: &AppState, raw: &str) -> Result<Category, ApiError> {
     let slug = Slug::parse(raw).map_err(|_| no_category(raw))?;
-    let categories = categories(state).await?;
-    let found = categories.iter().find(|c| c.slug == slug).cloned();
-    found.ok_or_else(|| no_category(raw))
+    state.category(&slug).await?.ok_or_else(|| no_category(raw))
 }
 
 fn no_category(raw: &str) -> ApiError {

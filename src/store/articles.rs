@@ -11,16 +11,7 @@ use super::rows::{ArticleRow, ArticleValues};
 use super::schema::{articles, categories};
 use super::{write_transaction, DbConnection, WriteError, WriteTx};
 use crate::clock::Clock;
-use crate::domain::{Article, ArticleStatus, FieldError, NewArticle, Slug};
-
-/// Which articles a feed shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FeedScope {
-    /// Every category.
-    Site,
-    /// One category, by id.
-    Category(i64),
-}
+use crate::domain::{Article, ArticleStatus, FieldError, NewArticle, Scope, Slug};
 
 /// Whether an upsert created the article or updated an existing one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +84,7 @@ fn external_id_taken(error: DieselError, external_id: Option<&str>) -> WriteErro
         (DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _), Some(id)) => {
             WriteError::ExternalIdTaken(id.to_owned())
         }
-        _ => WriteError::Query(error),
+        _ => WriteError::from(error),
     }
 }
 
@@ -264,7 +255,7 @@ pub fn upsert_article(
     let mut outcomes = upsert_articles(conn, clock, std::slice::from_ref(new))?;
     outcomes
         .pop()
-        .ok_or(WriteError::Query(DieselError::NotFound))
+        .ok_or(WriteError::from(DieselError::NotFound))
 }
 
 /// Where one article of a batch ended up: enough to rebuild it from its input.
@@ -350,7 +341,7 @@ pub fn upsert_articles_stored(
         }
         outcomes
             .into_iter()
-            .map(|o| o.ok_or(WriteError::Query(DieselError::NotFound)))
+            .map(|o| o.ok_or(WriteError::from(DieselError::NotFound)))
             .collect()
     })
 }
@@ -667,7 +658,7 @@ pub fn list_articles_after_id(
 /// first, skipping `offset`.
 pub fn list_live_articles(
     conn: &mut DbConnection,
-    scope: FeedScope,
+    scope: Scope,
     now: DateTime<Utc>,
     offset: i64,
     limit: i64,
@@ -681,7 +672,7 @@ pub fn list_live_articles(
         .offset(offset)
         .limit(limit)
         .into_boxed();
-    if let FeedScope::Category(id) = scope {
+    if let Scope::Category(id) = scope {
         query = query.filter(articles::category_id.eq(id));
     }
     query
@@ -692,14 +683,14 @@ pub fn list_live_articles(
 }
 
 fn live_in_scope(
-    scope: FeedScope,
+    scope: Scope,
     now: DateTime<Utc>,
 ) -> articles::BoxedQuery<'static, <DbConnection as diesel::Connection>::Backend> {
     let mut query = articles::table
         .filter(articles::status.eq(ArticleStatus::Published.as_str()))
         .filter(articles::published_at.le(now.naive_utc()))
         .into_boxed();
-    if let FeedScope::Category(id) = scope {
+    if let Scope::Category(id) = scope {
         query = query.filter(articles::category_id.eq(id));
     }
     query
@@ -708,7 +699,7 @@ fn live_in_scope(
 /// How many articles of `scope` are live at `now` (for the last page link).
 pub fn count_live_articles(
     conn: &mut DbConnection,
-    scope: FeedScope,
+    scope: Scope,
     now: DateTime<Utc>,
 ) -> QueryResult<i64> {
     live_in_scope(scope, now).count().get_result(conn)
@@ -718,7 +709,7 @@ pub fn count_live_articles(
 /// article changes its feeds at that time, with no write to record it.
 pub fn newest_live_published_at(
     conn: &mut DbConnection,
-    scope: FeedScope,
+    scope: Scope,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<DateTime<Utc>>> {
     let newest = live_in_scope(scope, now)
@@ -730,7 +721,7 @@ pub fn newest_live_published_at(
 /// When the next scheduled article of `scope` goes live, if any.
 pub fn next_scheduled_at(
     conn: &mut DbConnection,
-    scope: FeedScope,
+    scope: Scope,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<DateTime<Utc>>> {
     let mut query = articles::table
@@ -738,7 +729,7 @@ pub fn next_scheduled_at(
         .filter(articles::published_at.gt(now.naive_utc()))
         .select(diesel::dsl::min(articles::published_at))
         .into_boxed();
-    if let FeedScope::Category(id) = scope {
+    if let Scope::Category(id) = scope {
         query = query.filter(articles::category_id.eq(id));
     }
     Ok(query

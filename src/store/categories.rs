@@ -2,12 +2,13 @@
 
 use diesel::prelude::*;
 
-use super::articles::{count_live_articles, FeedScope};
+use super::articles::count_live_articles;
 use super::changes::ChangeRecord;
 use super::rows::CategoryRow;
 use super::schema::{articles, categories};
 use super::{write_transaction, DbConnection, WriteError, WriteTx};
 use crate::clock::Clock;
+use crate::domain::Scope;
 use crate::domain::{Category, CategoryFields, Slug};
 
 pub fn list_categories(conn: &mut DbConnection) -> QueryResult<Vec<Category>> {
@@ -113,8 +114,7 @@ fn replace_fields(
         ))
         .execute(tx.conn)?;
     // Its name shows in the site-wide feeds only through its live articles.
-    let has_live_articles =
-        count_live_articles(tx.conn, FeedScope::Category(existing.id), now)? > 0;
+    let has_live_articles = count_live_articles(tx.conn, Scope::Category(existing.id), now)? > 0;
     tx.record(ChangeRecord::category(existing.id, has_live_articles));
     Ok(Category {
         fields: fields.clone(),

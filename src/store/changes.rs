@@ -8,8 +8,9 @@ use diesel::dsl::{max, min};
 use diesel::prelude::*;
 
 use super::schema::{categories, changes, service_state};
-use super::{write_transaction, DbConnection, FeedScope, WriteError};
+use super::{write_transaction, DbConnection, WriteError};
 use crate::clock::Clock;
+use crate::domain::Scope;
 
 /// The PostgreSQL notification channel told of every committed change, so
 /// other nodes refresh their caches at once rather than at their next poll.
@@ -94,15 +95,15 @@ fn notify_other_nodes(conn: &mut DbConnection) -> QueryResult<()> {
 /// site-wide change; for the whole site, any change that shows in it.
 pub fn last_changed_at(
     conn: &mut DbConnection,
-    scope: FeedScope,
+    scope: Scope,
 ) -> QueryResult<Option<DateTime<Utc>>> {
     let newest = match scope {
-        FeedScope::Site => changes::table
+        Scope::Site => changes::table
             .filter(changes::affects_site_feeds.eq(true))
             .filter(changes::visible.eq(true))
             .select(max(changes::changed_at))
             .first::<Option<chrono::NaiveDateTime>>(conn)?,
-        FeedScope::Category(id) => {
+        Scope::Category(id) => {
             let in_category = changes::table
                 .filter(changes::category_id.eq(id))
                 .filter(changes::visible.eq(true))

@@ -5,6 +5,7 @@ mod articles;
 mod categories;
 mod changes;
 mod connection;
+mod read_models;
 mod rows;
 pub mod schema;
 mod tokens;
@@ -17,7 +18,7 @@ pub use articles::{
     count_live_articles, delete_article, find_article, find_article_by_external_id, insert_article,
     list_articles, list_articles_after_id, list_live_articles, newest_live_published_at,
     next_scheduled_at, update_article, upsert_article, upsert_articles, upsert_articles_stored,
-    ArticleCursor, ArticleFilter, FeedScope, Stored, Upserted,
+    ArticleCursor, ArticleFilter, Stored, Upserted,
 };
 pub use categories::{
     count_categories, create_category, delete_category, find_category, list_categories,
@@ -31,6 +32,9 @@ pub use connection::{
     connect_pool, establish, write_transaction, ConnectError, ConnectionManager, DatabaseUrl,
     DbConnection, DbPool, PooledConnection, WriteTx, WRITE_LOCK_KEY,
 };
+pub use read_models::{
+    category_listing, directory, feed_page, CategoryListing, DirectoryListing, FeedPage,
+};
 pub use tokens::{create_token, find_token_name, list_tokens, revoke_token, TokenRecord};
 pub use websub::{
     claim_due_pings, count_pending_pings, enqueue_pings, postpone_ping, remove_ping, ChangedFeeds,
@@ -41,6 +45,20 @@ use crate::domain::{FieldError, Slug};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// The database could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// No connection could be had from the pool in time.
+    #[error("no database connection")]
+    Unavailable(#[from] r2d2::Error),
+    /// A query failed.
+    #[error("database query failed")]
+    Query(#[from] diesel::result::Error),
+    /// The task running the query was dropped (the server is stopping).
+    #[error("the database task did not finish")]
+    Cancelled,
+}
 
 /// A write that the store refused; nothing was changed.
 #[derive(Debug, thiserror::Error)]
@@ -68,7 +86,13 @@ pub enum WriteError {
     #[error("category {0} still has articles")]
     CategoryNotEmpty(Slug),
     #[error(transparent)]
-    Query(#[from] diesel::result::Error),
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for WriteError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Db(DbError::Query(error))
+    }
 }
 
 /// Applies pending migrations; returns how many ran. On PostgreSQL an advisory

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{json, Value};
+use syndic::cache::ChangeWatcher;
 use syndic::cache::ResponseCache;
-use syndic::changes::ChangeWatcher;
 use syndic::clock::ManualClock;
 use syndic::config::{Config, SettingsArgs};
 use syndic::domain::{generate_token, hash_token};
-use syndic::{startup, store};
+use syndic::{server, store};
 
 /// Which engine a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,16 +136,16 @@ pub async fn spawn_with_clock(
     settings.config = None;
     adjust(&mut settings);
     let config = Config::resolve(settings).expect("test configuration");
-    let state = startup::prepare(config.clone(), clock.clone()).expect("start-up");
+    let state = server::prepare(config.clone(), clock.clone()).expect("start-up");
     let (watcher, cache) = (state.watcher.clone(), state.cache.clone());
     let token = generate_token();
     {
-        let mut conn = state.pool.get().expect("connection");
+        let mut conn = state.db.pool().get().expect("connection");
         let name = format!("test-{port}");
         store::create_token(&mut conn, &name, &hash_token(&token)).expect("token");
     }
-    let pool = state.pool.clone();
-    let running = startup::run(listener, state).expect("server");
+    let pool = state.db.pool().clone();
+    let running = server::run(listener, state).expect("server");
     let server = running.handle();
     actix_web::rt::spawn(running.wait());
     TestApp {

@@ -1,4 +1,5 @@
-//! From configuration to a running server.
+//! From configuration to a running server: the state, the actix App with
+//! its middleware and routes, and the background workers beside it.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -10,27 +11,15 @@ use actix_web::rt::task::JoinHandle;
 use actix_web::{web, App, HttpServer};
 use tokio::sync::watch;
 
-use crate::cache::ResponseCache;
-use crate::changes::{self, ChangeWatcher};
+use crate::cache::{ChangeWatcher, ResponseCache};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
-use crate::store::{self, DbPool};
-use crate::{demo, routes, websub};
-
-/// What every handler can reach.
-pub struct AppState {
-    pub pool: DbPool,
-    pub config: Arc<Config>,
-    /// Rendered responses, invalidated by scope.
-    pub cache: Arc<ResponseCache>,
-    /// Follows the change log into the cache.
-    pub watcher: Arc<ChangeWatcher>,
-    pub metrics: Arc<Metrics>,
-    /// The time, for change times, Last-Modified, schedules and expiry.
-    pub clock: Arc<dyn Clock>,
-}
+use crate::routes;
+use crate::state::{AppState, Db};
+use crate::store;
+use crate::workers::{changes, outbox};
 
 /// Bodies the response cache may hold, compressed forms included.
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
@@ -39,33 +28,28 @@ const CACHE_BYTES: usize = 64 * 1024 * 1024;
 /// is awaited at most 10 s).
 const PUBLISHER_GRACE: Duration = Duration::from_secs(12);
 
-/// How often the change log is read for writes made by other processes.
-const CHANGE_POLL_INTERVAL: Duration = Duration::from_secs(1);
-
 /// Start-up failed before the server could listen.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
-    #[error("cannot connect to the database: {0}")]
+    #[error("cannot connect to the database")]
     Connect(#[from] store::ConnectError),
-    #[error("cannot get a database connection: {0}")]
+    #[error("cannot get a database connection")]
     Pool(#[from] r2d2::Error),
-    #[error("migrations failed: {0}")]
-    Migrate(Box<dyn std::error::Error + Send + Sync>),
-    #[error("metrics could not be registered: {0}")]
-    Metrics(String),
-    #[error("database error: {0}")]
+    #[error("migrations failed")]
+    Migrate(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("metrics could not be registered")]
+    Metrics(#[from] prometheus::Error),
+    #[error("database query failed")]
     Query(#[from] diesel::result::Error),
-    #[error("site settings could not be recorded: {0}")]
+    #[error("site settings could not be recorded")]
     Settings(#[from] store::WriteError),
-    #[error("demo content could not be created: {0}")]
-    Demo(String),
 }
 
 /// Connections per process; SQLite serializes writers anyway, PostgreSQL
 /// nodes share the server's limit.
 const POOL_SIZE: u32 = 16;
 
-/// Connects, applies migrations and, with `--demo`, fills an empty database.
+/// Connects, applies migrations, and records the site settings.
 pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, StartupError> {
     let pool = store::connect_pool(&config.database_url, POOL_SIZE)?;
     let mut conn = pool.get()?;
@@ -75,20 +59,25 @@ pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Startu
             "site settings changed since the last start; every feed's Last-Modified moves"
         );
     }
-    if config.demo && demo::fill_if_empty(&mut conn, clock.as_ref()).map_err(StartupError::Demo)? {
-        tracing::info!("demo content created");
-    }
     if !config.websub_hubs.is_empty() {
-        websub::enqueue_changes(&mut conn, clock.as_ref(), &config)?;
+        outbox::enqueue_changes(&mut conn, clock.as_ref(), &config)?;
     }
-    let watcher = ChangeWatcher::new(&mut conn, clock.clone())?;
+    let watcher = Arc::new(ChangeWatcher::new(&mut conn, clock.clone())?);
     drop(conn);
+    let cache = Arc::new(ResponseCache::new(CACHE_BYTES));
+    let metrics = Arc::new(Metrics::new()?);
     Ok(AppState {
-        pool,
+        db: Db::new(
+            pool,
+            clock.clone(),
+            cache.clone(),
+            watcher.clone(),
+            metrics.clone(),
+        ),
         config: Arc::new(config),
-        cache: Arc::new(ResponseCache::new(CACHE_BYTES)),
-        watcher: Arc::new(watcher),
-        metrics: Arc::new(Metrics::new().map_err(|e| StartupError::Metrics(e.to_string()))?),
+        cache,
+        watcher,
+        metrics,
         clock,
     })
 }
@@ -153,16 +142,11 @@ impl RunningServer {
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<RunningServer> {
     let state = web::Data::new(state);
     let readers = vec![
-        actix_web::rt::spawn(follow_changes(state.clone())),
-        actix_web::rt::spawn(changes::listen_for_notifications(
-            state.config.database_url.clone(),
-            state.watcher.clone(),
-            state.cache.clone(),
-            state.metrics.clone(),
-        )),
+        actix_web::rt::spawn(changes::follow(state.clone())),
+        actix_web::rt::spawn(changes::listen(state.clone())),
     ];
     let (stop_publishing, stopped) = watch::channel(false);
-    let publisher = actix_web::rt::spawn(websub::publish_changes(state.clone(), stopped));
+    let publisher = actix_web::rt::spawn(outbox::publish(state.clone(), stopped));
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -204,25 +188,4 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<RunningSer
         publisher,
         stop_publishing,
     })
-}
-
-/// Reads the change log once a second, so writes made by other processes
-/// (an import, another node) reach this node's cache within a second.
-async fn follow_changes(state: web::Data<AppState>) {
-    let mut interval = actix_web::rt::time::interval(CHANGE_POLL_INTERVAL);
-    loop {
-        interval.tick().await;
-        let polled = state.clone();
-        let result = web::block(move || -> Result<(), String> {
-            let mut conn = polled.pool.get().map_err(|e| e.to_string())?;
-            polled
-                .watcher
-                .sync(&mut conn, &polled.cache)
-                .map_err(|e| e.to_string())
-        })
-        .await;
-        if let Ok(Err(error)) = result {
-            tracing::warn!(%error, "reading the change log failed");
-        }
-    }
 }

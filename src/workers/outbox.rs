@@ -1,4 +1,4 @@
-//! WebSub publishing: tells the configured hubs which feeds changed.
+//! The outbox of WebSub pings: tells the configured hubs which feeds changed.
 //!
 //! Writes only append to the change log. A background task on every node
 //! turns new changes into rows of the outbox (`store::enqueue_pings`),
@@ -16,10 +16,10 @@ use tokio::sync::watch;
 use crate::clock::Clock;
 use crate::conditional::SETTLE_MARGIN;
 use crate::config::Config;
-use crate::domain::AbsoluteUrl;
-use crate::routes::{feed_url, FeedFormat, SITE_FEED};
-use crate::startup::AppState;
-use crate::store::{self, ChangedFeeds, ClaimedPing, DbConnection};
+use crate::domain::{feed_url, AbsoluteUrl, FeedFormat, SITE_FEED_NAME};
+use crate::error::error_chain;
+use crate::state::AppState;
+use crate::store::{self, ChangedFeeds, ClaimedPing, DbConnection, DbError};
 
 /// How often the outbox is filled from the change log and due pings sent.
 const ROUND_INTERVAL: Duration = Duration::from_secs(1);
@@ -42,7 +42,7 @@ pub fn topics(base_url: &AbsoluteUrl, changed: &ChangedFeeds) -> Vec<String> {
         .categories
         .iter()
         .map(String::as_str)
-        .chain(changed.site_feeds.then_some(SITE_FEED));
+        .chain(changed.site_feeds.then_some(SITE_FEED_NAME));
     names
         .flat_map(|name| FeedFormat::ALL.map(|format| feed_url(base_url, name, format)))
         .collect()
@@ -79,7 +79,7 @@ pub fn enqueue_changes(
 /// Fills and drains the outbox until `stop` turns true (checked between
 /// rounds, so a round's outcomes are always recorded). Does nothing when no
 /// hub is configured.
-pub async fn publish_changes(state: web::Data<AppState>, mut stop: watch::Receiver<bool>) {
+pub async fn publish(state: web::Data<AppState>, mut stop: watch::Receiver<bool>) {
     if state.config.websub_hubs.is_empty() {
         return;
     }
@@ -106,7 +106,7 @@ pub async fn publish_changes(state: web::Data<AppState>, mut stop: watch::Receiv
             return;
         }
         if let Err(error) = publish_round(&state, &client).await {
-            tracing::warn!(%error, "WebSub round failed");
+            tracing::warn!(error = %error_chain(&error), "WebSub round failed");
         }
     }
 }
@@ -115,7 +115,7 @@ pub async fn publish_changes(state: web::Data<AppState>, mut stop: watch::Receiv
 async fn publish_round(
     state: &web::Data<AppState>,
     client: &reqwest::Client,
-) -> Result<(), String> {
+) -> Result<(), DbError> {
     let claimed = with_connection(state, |conn, state| {
         enqueue_changes(conn, state.clock.as_ref(), &state.config)?;
         let lease = chrono::Duration::seconds(CLAIM_LEASE_SECONDS);
@@ -143,12 +143,14 @@ async fn publish_round(
                     metrics.websub_pings.with_label_values(&["sent"]).inc();
                 }
                 Err(error) if failures >= MAX_ATTEMPTS => {
+                    let error = error_chain(&error);
                     tracing::error!(hub = %ping.hub, topic = %ping.topic, %error, failures, "WebSub ping given up");
                     store::remove_ping(conn, ping.id)?;
                     metrics.websub_pings.with_label_values(&["given_up"]).inc();
                 }
                 Err(error) => {
                     let delay = retry_delay(failures);
+                    let error = error_chain(&error);
                     tracing::warn!(hub = %ping.hub, topic = %ping.topic, %error, failures, retry_in_s = delay.as_secs(), "WebSub ping failed");
                     let delay = chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
                     store::postpone_ping(conn, ping.id, state.clock.now() + delay, &error)?;
@@ -164,33 +166,39 @@ async fn publish_round(
     .await
 }
 
-/// Runs `work` on a pooled connection off the event loop.
+/// Runs `work` with the node's state on a pooled connection, off the event loop.
 async fn with_connection<T: Send + 'static>(
     state: &web::Data<AppState>,
     work: impl FnOnce(&mut DbConnection, &AppState) -> diesel::QueryResult<T> + Send + 'static,
-) -> Result<T, String> {
-    let state = state.clone();
-    web::block(move || {
-        let mut conn = state.pool.get().map_err(|e| e.to_string())?;
-        work(&mut conn, &state).map_err(|e| e.to_string())
-    })
-    .await
-    .map_err(|e| e.to_string())?
+) -> Result<T, DbError> {
+    let worker_state = state.clone();
+    state
+        .db
+        .read(move |conn| Ok(work(conn, &worker_state)?))
+        .await
+}
+
+/// Why a hub did not take a ping.
+#[derive(Debug, thiserror::Error)]
+enum PingError {
+    #[error("request failed")]
+    Request(#[from] reqwest::Error),
+    #[error("hub answered {0}")]
+    Refused(reqwest::StatusCode),
 }
 
 /// Sends one publish ping; any 2xx is success.
-async fn send(client: &reqwest::Client, ping: &ClaimedPing) -> Result<(), String> {
+async fn send(client: &reqwest::Client, ping: &ClaimedPing) -> Result<(), PingError> {
     let response = client
         .post(&ping.hub)
         .form(&[("hub.mode", "publish"), ("hub.url", ping.topic.as_str())])
         .send()
-        .await
-        .map_err(|error| error.to_string())?;
+        .await?;
     let status = response.status();
     if status.is_success() {
         Ok(())
     } else {
-        Err(format!("hub answered {status}"))
+        Err(PingError::Refused(status))
     }
 }
 

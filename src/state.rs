@@ -1,0 +1,158 @@
+//! What every handler and background worker can reach, and [`Db`]: the one
+//! way to run a query off the event loop.
+
+use std::sync::Arc;
+
+use actix_web::web;
+
+use crate::cache::{ChangeWatcher, ResponseCache};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::{Category, Scope, Slug};
+use crate::metrics::Metrics;
+use crate::store::{self, DbConnection, DbError, DbPool};
+
+/// The service's shared state.
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    /// Rendered responses, invalidated by scope.
+    pub cache: Arc<ResponseCache>,
+    /// Follows the change log into the cache.
+    pub watcher: Arc<ChangeWatcher>,
+    pub metrics: Arc<Metrics>,
+    /// The time, for change times, Last-Modified, schedules and expiry.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// Every category, from the cache when none changed.
+    pub async fn categories(&self) -> Result<Arc<Vec<Category>>, DbError> {
+        if let Some(categories) = self.cache.categories() {
+            return Ok(categories);
+        }
+        let version = self.cache.version(Scope::Site);
+        let categories = Arc::new(self.db.query(store::list_categories).await?);
+        self.cache.put_categories(version, categories.clone());
+        Ok(categories)
+    }
+
+    /// The category with this slug, if any (from the cached list).
+    pub async fn category(&self, slug: &Slug) -> Result<Option<Category>, DbError> {
+        let categories = self.categories().await?;
+        Ok(categories.iter().find(|c| &c.slug == slug).cloned())
+    }
+}
+
+/// The database as the async code sees it: a pool, and after every write a
+/// read of the change log so this node's cache drops what the write touched.
+#[derive(Clone)]
+pub struct Db {
+    pool: DbPool,
+    clock: Arc<dyn Clock>,
+    cache: Arc<ResponseCache>,
+    watcher: Arc<ChangeWatcher>,
+    metrics: Arc<Metrics>,
+}
+
+impl Db {
+    pub fn new(
+        pool: DbPool,
+        clock: Arc<dyn Clock>,
+        cache: Arc<ResponseCache>,
+        watcher: Arc<ChangeWatcher>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            pool,
+            clock,
+            cache,
+            watcher,
+            metrics,
+        }
+    }
+
+    /// Runs store queries with a pooled connection on the blocking pool, so
+    /// the event loop never waits on the database.
+    pub async fn query<T, F>(&self, query: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> diesel::QueryResult<T> + Send + 'static,
+    {
+        self.read(move |conn| Ok(query(conn)?)).await
+    }
+
+    /// Like [`Db::query`] for work with an error type of its own (a
+    /// renderer's, a worker's).
+    pub async fn read<T, E, F>(&self, read: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    {
+        self.metrics.database_calls.inc();
+        let pool = self.pool.clone();
+        Self::off_the_event_loop(move || {
+            let mut conn = pool.get().map_err(DbError::from)?;
+            read(&mut conn)
+        })
+        .await
+    }
+
+    /// Like [`Db::read`] for writes, given the clock change times come
+    /// from; afterwards the change log is read so that this node's cached
+    /// responses for the touched scopes are dropped before it answers.
+    pub async fn write<T, E, F>(&self, write: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut DbConnection, &dyn Clock) -> Result<T, E> + Send + 'static,
+    {
+        self.metrics.database_calls.inc();
+        let db = self.clone();
+        Self::off_the_event_loop(move || {
+            let mut conn = db.pool.get().map_err(DbError::from)?;
+            let result = write(&mut conn, db.clock.as_ref());
+            db.sync_changes(&mut conn);
+            result
+        })
+        .await
+    }
+
+    /// The one place database work leaves the event loop.
+    async fn off_the_event_loop<T, E, F>(work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce() -> Result<T, E> + Send + 'static,
+    {
+        web::block(work).await.map_err(|_| DbError::Cancelled)?
+    }
+
+    /// Applies changes committed since the last read to the cache; if the
+    /// log cannot be read, drops every cached response rather than serve
+    /// one that may be stale.
+    pub fn sync_changes(&self, conn: &mut DbConnection) {
+        if let Err(error) = self.watcher.sync(conn, &self.cache) {
+            tracing::warn!(%error, "reading the change log failed; dropping every cached response");
+            self.cache.invalidate_all();
+        }
+    }
+
+    /// Reads the change log into the cache (the once-a-second poll). Not
+    /// counted in `database_calls`, which counts the requests' calls.
+    pub async fn follow_changes(&self) -> Result<(), DbError> {
+        let db = self.clone();
+        Self::off_the_event_loop(move || {
+            let mut conn = db.pool.get()?;
+            Ok(db.watcher.sync(&mut conn, &db.cache)?)
+        })
+        .await
+    }
+
+    /// A connection for work that holds one for long (the change listener
+    /// opens its own; this is for rounds of the background workers).
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+}
