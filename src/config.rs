@@ -1,46 +1,60 @@
-//! Configuration: command-line flags, then `SYNDIC_*` environment variables,
-//! then an optional `syndic.toml` (same names in snake case), then defaults.
+//! Configuration: command-line flags, then `SYNDIC_*` environment variables
+//! (both by clap), then an optional `syndic.toml` (same names in snake
+//! case, by figment), then the defaults below; resolved once into [`Config`].
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use figment::providers::{Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
 
-use crate::domain::{AbsoluteUrl, SiteSettings};
-use crate::store::DatabaseUrl;
+use crate::domain::{AbsoluteUrl, DatabaseUrl, SiteSettings};
 
-/// Settings every subcommand accepts. Every field is optional here so that a
-/// value from the file is used only when neither flag nor variable gave one.
-#[derive(Debug, Default, Clone, clap::Args)]
+/// Settings every subcommand accepts, as flags, variables or file keys.
+/// Every field is optional so that a layer gives a value only where it has
+/// one; unknown keys in the file are errors.
+#[derive(Debug, Default, Clone, clap::Args, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SettingsArgs {
     /// `sqlite://PATH` or `postgres://…` [default: sqlite://syndic.db]
     #[arg(long, global = true, env = "SYNDIC_DATABASE_URL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub database_url: Option<String>,
     /// Listen address [default: 127.0.0.1:8080]
     #[arg(long, global = true, env = "SYNDIC_BIND")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bind: Option<String>,
     /// Public URL of the service, used in every absolute link [default: http:// + bind]
     #[arg(long, global = true, env = "SYNDIC_BASE_URL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
     /// Title of the publishing site
     #[arg(long, global = true, env = "SYNDIC_SITE_TITLE")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub site_title: Option<String>,
     /// Home page of the publishing site
     #[arg(long, global = true, env = "SYNDIC_SITE_URL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub site_url: Option<String>,
     /// Language of the site's content [default: zh-CN]
     #[arg(long, global = true, env = "SYNDIC_SITE_LANGUAGE")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub site_language: Option<String>,
     /// Copyright when neither article nor category has one
     #[arg(long, global = true, env = "SYNDIC_DEFAULT_COPYRIGHT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_copyright: Option<String>,
     /// Items per feed page [default: 20]
     #[arg(long, global = true, env = "SYNDIC_DEFAULT_ITEMS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_items: Option<u32>,
     /// Largest `limit` a client may ask for [default: 100]
     #[arg(long, global = true, env = "SYNDIC_MAX_ITEMS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_items: Option<u32>,
     /// Seconds of freshness in Cache-Control and <ttl> [default: 300]
     #[arg(long, global = true, env = "SYNDIC_MAX_AGE")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_age: Option<u32>,
     /// WebSub hub URL; repeat for several (comma-separated in the variable)
     #[arg(
@@ -49,48 +63,32 @@ pub struct SettingsArgs {
         env = "SYNDIC_WEBSUB_HUB",
         value_delimiter = ','
     )]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub websub_hub: Vec<String>,
     /// Comma-separated origins allowed to read partner endpoints [default: *]
     #[arg(long, global = true, env = "SYNDIC_CORS_ORIGINS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cors_origins: Option<String>,
     /// Fill an empty database with demo content
     #[arg(long, global = true, env = "SYNDIC_DEMO")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub demo: bool,
     /// Largest body of a single-article write, bytes [default: 1048576]
     #[arg(long, global = true, env = "SYNDIC_MAX_ARTICLE_BYTES")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_article_bytes: Option<usize>,
     /// Largest body of a batch write, bytes [default: 33554432]
     #[arg(long, global = true, env = "SYNDIC_MAX_BATCH_BYTES")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_batch_bytes: Option<usize>,
     /// Log format: `text` or `json` [default: text]
     #[arg(long, global = true, env = "SYNDIC_LOG_FORMAT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub log_format: Option<String>,
     /// Configuration file [default: syndic.toml when it exists]
     #[arg(long, global = true, env = "SYNDIC_CONFIG")]
+    #[serde(skip)]
     pub config: Option<PathBuf>,
-}
-
-/// The same settings as read from `syndic.toml`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileSettings {
-    database_url: Option<String>,
-    bind: Option<String>,
-    base_url: Option<String>,
-    site_title: Option<String>,
-    site_url: Option<String>,
-    site_language: Option<String>,
-    default_copyright: Option<String>,
-    default_items: Option<u32>,
-    max_items: Option<u32>,
-    max_age: Option<u32>,
-    #[serde(default)]
-    websub_hub: Vec<String>,
-    cors_origins: Option<String>,
-    demo: Option<bool>,
-    max_article_bytes: Option<usize>,
-    max_batch_bytes: Option<usize>,
-    log_format: Option<String>,
 }
 
 /// Which origins may read the partner endpoints from a browser.
@@ -132,16 +130,29 @@ pub struct Config {
 /// A setting has a value that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read {path}: {message}")]
-    File { path: String, message: String },
+    #[error("configuration file: {0}")]
+    File(#[from] Box<figment::Error>),
     #[error("--{flag}: {message}")]
     Invalid { flag: &'static str, message: String },
 }
 
-/// Defaults of the demo site.
-const DEFAULT_SITE_TITLE: &str = "示例新闻网";
-const DEFAULT_SITE_URL: &str = "https://news.example.cn/";
-const DEFAULT_BIND: &str = "127.0.0.1:8080";
+/// The lowest layer: what holds when no flag, variable or file says
+/// otherwise (the demo site's title and home page). `base_url` defaults to
+/// `http://` + `bind`.
+const DEFAULTS: &str = r#"
+database_url = "sqlite://syndic.db"
+bind = "127.0.0.1:8080"
+site_title = "示例新闻网"
+site_url = "https://news.example.cn/"
+site_language = "zh-CN"
+default_items = 20
+max_items = 100
+max_age = 300
+cors_origins = "*"
+max_article_bytes = 1048576
+max_batch_bytes = 33554432
+log_format = "text"
+"#;
 
 fn invalid(flag: &'static str, message: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
@@ -155,91 +166,83 @@ fn parse_url(flag: &'static str, raw: &str) -> Result<AbsoluteUrl, ConfigError> 
 }
 
 impl Config {
-    /// Merges flags and variables (already in `args`) with the file and defaults.
+    /// Lays flags and variables (already in `args`) over the file and the
+    /// defaults, and checks every value.
     pub fn resolve(args: SettingsArgs) -> Result<Self, ConfigError> {
-        let file = read_file(args.config.as_deref())?;
-        let database_url = args
-            .database_url
-            .or(file.database_url)
-            .unwrap_or_else(|| "sqlite://syndic.db".to_owned());
-        let bind = args
-            .bind
-            .or(file.bind)
-            .unwrap_or_else(|| DEFAULT_BIND.to_owned());
-        let base_url = args
+        let mut layers = Figment::from(Toml::string(DEFAULTS));
+        let default_file = Path::new("syndic.toml");
+        match args.config.as_deref() {
+            Some(path) => layers = layers.merge(Toml::file_exact(path)),
+            None if default_file.exists() => layers = layers.merge(Toml::file_exact(default_file)),
+            None => {}
+        }
+        let settings: SettingsArgs = layers
+            .merge(Serialized::defaults(&args))
+            .extract()
+            .map_err(Box::new)?;
+        Self::from_settings(settings)
+    }
+
+    /// Every setting parsed into its type; `settings` has every default.
+    fn from_settings(settings: SettingsArgs) -> Result<Self, ConfigError> {
+        fn required<T>(value: Option<T>, flag: &'static str) -> Result<T, ConfigError> {
+            value.ok_or_else(|| invalid(flag, "has no value"))
+        }
+        let bind = required(settings.bind, "bind")?;
+        let base_url = settings
             .base_url
-            .or(file.base_url)
             .unwrap_or_else(|| format!("http://{bind}/"));
-        let site_url = args
-            .site_url
-            .or(file.site_url)
-            .unwrap_or_else(|| DEFAULT_SITE_URL.to_owned());
-        let hubs = if args.websub_hub.is_empty() {
-            file.websub_hub
-        } else {
-            args.websub_hub
-        };
-        let default_items = args.default_items.or(file.default_items).unwrap_or(20);
-        let max_items = args.max_items.or(file.max_items).unwrap_or(100);
+        let default_items = required(settings.default_items, "default-items")?;
+        let max_items = required(settings.max_items, "max-items")?;
         if max_items == 0 || default_items == 0 || default_items > max_items {
             return Err(invalid(
                 "default-items",
                 "need 1 <= default-items <= max-items",
             ));
         }
-        let cors_origins = match args.cors_origins.or(file.cors_origins).as_deref() {
-            None | Some("*") => CorsOrigins::Any,
-            Some(list) => CorsOrigins::List(
+        let cors_origins = match required(settings.cors_origins, "cors-origins")?.as_str() {
+            "*" => CorsOrigins::Any,
+            list => CorsOrigins::List(
                 list.split(',')
                     .map(|o| o.trim().trim_end_matches('/').to_owned())
                     .filter(|o| !o.is_empty())
                     .collect(),
             ),
         };
-        let log_format = match args.log_format.or(file.log_format).as_deref() {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
+        let log_format = match required(settings.log_format, "log-format")?.as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
                 return Err(invalid(
                     "log-format",
                     format!("{other:?} is not text or json"),
                 ))
             }
         };
+        let database_url = required(settings.database_url, "database-url")?;
         Ok(Self {
             database_url: DatabaseUrl::parse(&database_url)
                 .map_err(|m| invalid("database-url", m))?,
-            base_url: with_trailing_slash(parse_url("base-url", &base_url)?),
+            base_url: with_trailing_slash(parse_url("base-url", &base_url)?)?,
             bind,
             site: SiteSettings {
-                title: args
-                    .site_title
-                    .or(file.site_title)
-                    .unwrap_or_else(|| DEFAULT_SITE_TITLE.to_owned()),
-                url: parse_url("site-url", &site_url)?,
-                language: args
-                    .site_language
-                    .or(file.site_language)
-                    .unwrap_or_else(|| "zh-CN".to_owned()),
-                default_copyright: args.default_copyright.or(file.default_copyright),
+                title: required(settings.site_title, "site-title")?,
+                url: parse_url("site-url", &required(settings.site_url, "site-url")?)?,
+                language: required(settings.site_language, "site-language")?,
+                default_copyright: settings.default_copyright,
             },
             default_items,
             max_items,
-            max_age: args.max_age.or(file.max_age).unwrap_or(300),
-            websub_hubs: hubs
+            max_age: required(settings.max_age, "max-age")?,
+            websub_hubs: settings
+                .websub_hub
                 .iter()
                 .map(|h| parse_url("websub-hub", h))
                 .collect::<Result<_, _>>()?,
             cors_origins,
-            demo: args.demo || file.demo.unwrap_or(false),
-            max_article_bytes: args
-                .max_article_bytes
-                .or(file.max_article_bytes)
-                .unwrap_or(1024 * 1024),
-            max_batch_bytes: args
-                .max_batch_bytes
-                .or(file.max_batch_bytes)
-                .unwrap_or(32 * 1024 * 1024),
+            demo: settings.demo,
+            max_article_bytes: required(settings.max_article_bytes, "max-article-bytes")?,
+            max_batch_bytes: required(settings.max_batch_bytes, "max-batch-bytes")?,
             log_format,
         })
     }
@@ -247,27 +250,12 @@ impl Config {
 
 /// Relative links (`feeds/all.rss`) resolve under the base URL's path only
 /// when it ends with a slash.
-fn with_trailing_slash(url: AbsoluteUrl) -> AbsoluteUrl {
+fn with_trailing_slash(url: AbsoluteUrl) -> Result<AbsoluteUrl, ConfigError> {
     if url.as_str().ends_with('/') {
-        url
+        Ok(url)
     } else {
-        AbsoluteUrl::parse(&format!("{url}/")).unwrap_or(url)
+        parse_url("base-url", &format!("{url}/"))
     }
-}
-
-fn read_file(explicit: Option<&Path>) -> Result<FileSettings, ConfigError> {
-    let default = Path::new("syndic.toml");
-    let path = match explicit {
-        Some(path) => path,
-        None if default.exists() => default,
-        None => return Ok(FileSettings::default()),
-    };
-    let failed = |message: String| ConfigError::File {
-        path: path.display().to_string(),
-        message,
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
-    toml::from_str(&text).map_err(|e| failed(e.to_string()))
 }
 
 #[cfg(test)]
@@ -305,6 +293,29 @@ mod tests {
             config: Some(path),
             ..Default::default()
         };
-        assert!(Config::resolve(args).is_err());
+        let error = Config::resolve(args).expect_err("a typo is refused");
+        let message = error.to_string();
+        assert!(message.contains("site_titel"), "{message}");
+        assert!(message.contains("syndic.toml"), "names the file: {message}");
+    }
+
+    #[test]
+    fn a_named_file_that_is_missing_is_an_error() {
+        let args = SettingsArgs {
+            config: Some("/nonexistent/syndic.toml".into()),
+            ..Default::default()
+        };
+        assert!(matches!(Config::resolve(args), Err(ConfigError::File(_))));
+    }
+
+    #[test]
+    fn a_bad_value_names_its_flag() {
+        let args = SettingsArgs {
+            log_format: Some("yaml".into()),
+            config: None,
+            ..Default::default()
+        };
+        let message = Config::resolve(args).expect_err("refused").to_string();
+        assert!(message.starts_with("--log-format:"), "{message}");
     }
 }

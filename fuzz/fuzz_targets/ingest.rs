@@ -9,7 +9,8 @@ use std::sync::{LazyLock, Mutex};
 use libfuzzer_sys::fuzz_target;
 use syndic::domain::{CategoryFields, NewArticle};
 use syndic::clock::SystemClock;
-use syndic::store::{self, DatabaseUrl, DbConnection};
+use syndic::domain::DatabaseUrl;
+use syndic::store::{self, DbConnection};
 
 /// One in-memory database per process (a single connection, so `:memory:`
 /// is one database), migrated once.

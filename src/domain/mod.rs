@@ -3,6 +3,7 @@
 
 mod article;
 mod category;
+mod database_url;
 mod feed;
 mod json_fields;
 mod text;
@@ -13,6 +14,7 @@ pub use article::{
     ArticleFields, ArticleStatus, Contributor, Image, NewArticle, Source,
 };
 pub use category::{Category, CategoryFields};
+pub use database_url::DatabaseUrl;
 pub use feed::{feed_url, FeedFormat, FeedName, Scope, SITE_FEED_NAME};
 pub use text::{AbsoluteUrl, ExternalId, Slug, Title};
 pub use token::{generate_token, hash_token};

@@ -12,42 +12,13 @@ use diesel::Connection;
 
 use super::changes::{log_changes, ChangeRecord};
 use crate::clock::{Clock, SystemClock};
-use crate::domain::truncate_to_micros;
+use crate::domain::{truncate_to_micros, DatabaseUrl};
 
 /// A connection to SQLite or PostgreSQL; every store function takes one.
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
     Sqlite(SqliteConnection),
     Postgres(PgConnection),
-}
-
-/// Which engine a `--database-url` names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DatabaseUrl {
-    /// Path of the SQLite file.
-    Sqlite(String),
-    /// A `postgres://` or `postgresql://` URL, passed to libpq as is.
-    Postgres(String),
-}
-
-impl DatabaseUrl {
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        if let Some(path) = raw
-            .strip_prefix("sqlite://")
-            .or_else(|| raw.strip_prefix("sqlite:"))
-        {
-            if path.is_empty() {
-                return Err("sqlite:// needs a file path".to_owned());
-            }
-            Ok(Self::Sqlite(path.to_owned()))
-        } else if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
-            Ok(Self::Postgres(raw.to_owned()))
-        } else {
-            Err(format!(
-                "unsupported database URL {raw:?}: use sqlite://PATH or postgres://…"
-            ))
-        }
-    }
 }
 
 /// Opening a connection failed, with the engine's own message.

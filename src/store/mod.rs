@@ -29,8 +29,8 @@ pub use changes::{first_change_at, last_category_list_change_at, last_site_wide_
 pub use changes::{listen_for_changes, take_change_notifications, CHANGES_CHANNEL, LISTENER_NAME};
 pub use connection::{begin_bulk_load, end_bulk_load};
 pub use connection::{
-    connect_pool, establish, write_transaction, ConnectError, ConnectionManager, DatabaseUrl,
-    DbConnection, DbPool, PooledConnection, WriteTx, WRITE_LOCK_KEY,
+    connect_pool, establish, write_transaction, ConnectError, ConnectionManager, DbConnection,
+    DbPool, PooledConnection, WriteTx, WRITE_LOCK_KEY,
 };
 pub use read_models::{
     category_listing, directory, feed_page, CategoryListing, DirectoryListing, FeedPage,

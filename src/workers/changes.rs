@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 
 use actix_web::web;
 
+use crate::domain::DatabaseUrl;
 use crate::error::error_chain;
 use crate::state::AppState;
-use crate::store::{self, ConnectError, DatabaseUrl, DbConnection};
+use crate::store::{self, ConnectError, DbConnection};
 
 /// How often the change log is read for writes made by other processes.
 const CHANGE_POLL_INTERVAL: Duration = Duration::from_secs(1);

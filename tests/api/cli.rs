@@ -233,8 +233,8 @@ fn sqlite_import_succeeds_while_a_reader_holds_back_the_checkpoint() {
     // A read transaction on the snapshot from before the import: the final
     // checkpoint cannot copy the import past it within the busy timeout, so
     // the import makes its commits durable another way.
-    let mut reader =
-        store::establish(&store::DatabaseUrl::parse(&db.url).expect("URL")).expect("connect");
+    let mut reader = store::establish(&syndic::domain::DatabaseUrl::parse(&db.url).expect("URL"))
+        .expect("connect");
     reader
         .batch_execute("BEGIN; SELECT count(*) FROM articles;")
         .expect("read");

@@ -49,9 +49,10 @@ impl TestDatabase {
                     return None;
                 };
                 let name = format!("syndic_test_{:016x}", rand::random::<u64>());
-                let mut admin =
-                    store::establish(&store::DatabaseUrl::parse(&base).expect("postgres URL"))
-                        .expect("connect to SYNDIC_TEST_POSTGRES_URL");
+                let mut admin = store::establish(
+                    &syndic::domain::DatabaseUrl::parse(&base).expect("postgres URL"),
+                )
+                .expect("connect to SYNDIC_TEST_POSTGRES_URL");
                 diesel::connection::SimpleConnection::batch_execute(
                     &mut admin,
                     &format!("CREATE DATABASE {name}"),
