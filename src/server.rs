@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::dev::{Server, ServerHandle, Service};
-use actix_web::middleware::Compress;
+use actix_web::http::header;
+use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::rt::task::JoinHandle;
 use actix_web::{web, App, HttpServer};
 use tokio::sync::watch;
@@ -158,6 +159,8 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<RunningSer
                     .error_handler(|error, _| ApiError::NotFound(error.to_string()).into()),
             )
             .wrap(Compress::default())
+            // No response of syndic's is to be sniffed into another type.
+            .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
             .wrap_fn(move |req, service| {
                 let started = Instant::now();
                 let method = req.method().clone();

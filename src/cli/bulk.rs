@@ -1,14 +1,15 @@
 //! `syndic import` and `syndic export`: NDJSON in and out, in batched
 //! transactions.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::clock::Clock;
@@ -119,128 +120,100 @@ pub fn read_categories(path: &Path) -> Result<Vec<(Slug, CategoryFields)>, BulkE
         .collect()
 }
 
+/// Why a line of the file was rejected.
+#[derive(Debug, thiserror::Error)]
+enum LineError {
+    #[error("malformed JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("{}", describe(.0))]
+    Invalid(Vec<FieldError>),
+    #[error("category: unknown category {0:?}")]
+    UnknownCategory(String),
+}
+
+fn describe(errors: &[FieldError]) -> String {
+    let text: Vec<String> = errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect();
+    text.join("; ")
+}
+
 /// One line of the file, validated.
-type ParsedLine = (usize, Result<NewArticle, String>);
+type ParsedLine = (usize, Result<NewArticle, LineError>);
 
-/// Lines of the file as read: line number and raw bytes.
-type RawChunk = Vec<(usize, Vec<u8>)>;
-
-fn parse_line(line: &[u8], known: &HashSet<String>) -> Result<NewArticle, String> {
+fn parse_line(line: &[u8], known: &HashSet<String>) -> Result<NewArticle, LineError> {
     // One SIMD pass checks the line's UTF-8 (news text is mostly multi-byte,
     // where serde_json's own per-string check is slow); a line that fails it
     // is parsed as bytes so the message says where the bad byte is.
-    let parsed: serde_json::Result<Value> = match simdutf8::basic::from_utf8(line) {
-        Ok(text) => serde_json::from_str(text),
-        Err(_) => serde_json::from_slice(line),
+    let value: Value = match simdutf8::basic::from_utf8(line) {
+        Ok(text) => serde_json::from_str(text)?,
+        Err(_) => serde_json::from_slice(line)?,
     };
-    let value = parsed.map_err(|e| format!("malformed JSON: {e}"))?;
-    let article = NewArticle::from_json(&value).map_err(|errors| {
-        errors
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect::<Vec<_>>()
-            .join("; ")
-    })?;
+    let article = NewArticle::from_json(&value).map_err(LineError::Invalid)?;
     if !known.contains(article.fields.category.as_str()) {
-        return Err(format!(
-            "category: unknown category {:?}",
-            article.fields.category.as_str()
+        return Err(LineError::UnknownCategory(
+            article.fields.category.as_str().to_owned(),
         ));
     }
     Ok(article)
 }
 
-/// Chunks of validated lines, in file order.
-pub struct ParsedChunks {
-    results: mpsc::Receiver<(usize, Result<Vec<ParsedLine>, BulkError>)>,
-    pending: BTreeMap<usize, Result<Vec<ParsedLine>, BulkError>>,
-    next: usize,
-}
-
-impl Iterator for ParsedChunks {
-    type Item = Result<Vec<ParsedLine>, BulkError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(chunk) = self.pending.remove(&self.next) {
-                self.next += 1;
-                return Some(chunk);
-            }
-            let (sequence, chunk) = self.results.recv().ok()?;
-            self.pending.insert(sequence, chunk);
+/// Up to [`IMPORT_BATCH`] non-blank lines, with their line numbers; empty
+/// at the end of the file.
+fn read_chunk(
+    reader: &mut impl BufRead,
+    line_number: &mut usize,
+    progress: &indicatif::ProgressBar,
+) -> std::io::Result<Vec<(usize, Vec<u8>)>> {
+    let mut chunk = Vec::with_capacity(IMPORT_BATCH);
+    while chunk.len() < IMPORT_BATCH {
+        let mut line = Vec::new();
+        let read = reader.read_until(b'\n', &mut line)?;
+        if read == 0 {
+            break;
+        }
+        progress.inc(read as u64);
+        *line_number += 1;
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            chunk.push((*line_number, line));
         }
     }
+    Ok(chunk)
 }
 
-/// Reads the file on one thread and validates it on one worker per core
-/// (sanitizing HTML is the costly part), while the caller writes.
+/// Reads the file and validates each chunk of lines on every core (rayon;
+/// sanitizing HTML is the costly part) on a thread of its own, while the
+/// caller writes the previous chunk. Chunks arrive in file order.
 fn spawn_readers(
     path: PathBuf,
     known: HashSet<String>,
     progress: indicatif::ProgressBar,
-) -> Result<ParsedChunks, BulkError> {
+) -> Result<mpsc::Receiver<Result<Vec<ParsedLine>, BulkError>>, BulkError> {
     let file = open(&path)?;
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, 8);
-    let (work_sender, work) = mpsc::sync_channel::<(usize, RawChunk)>(workers * 2);
-    let (result_sender, results) = mpsc::sync_channel(workers * 2);
-    let work = Arc::new(Mutex::new(work));
-    let known = Arc::new(known);
-    for _ in 0..workers {
-        let work = Arc::clone(&work);
-        let known = Arc::clone(&known);
-        let results = result_sender.clone();
-        std::thread::spawn(move || loop {
-            let next = work.lock().ok().and_then(|queue| queue.recv().ok());
-            let Some((sequence, raw)) = next else { return };
-            let parsed = raw
-                .into_iter()
-                .map(|(line, bytes)| (line, parse_line(&bytes, &known)))
-                .collect();
-            if results.send((sequence, Ok(parsed))).is_err() {
-                return;
-            }
-        });
-    }
+    let (sender, receiver) = mpsc::sync_channel(2);
     std::thread::spawn(move || {
         let mut reader = BufReader::new(file);
-        let mut chunk: RawChunk = Vec::with_capacity(IMPORT_BATCH);
-        let mut sequence = 0;
         let mut line_number = 0;
         loop {
-            let mut line = Vec::new();
-            match reader.read_until(b'\n', &mut line) {
-                Ok(0) => break,
-                Ok(read) => progress.inc(read as u64),
-                Err(source) => {
-                    let path = path.display().to_string();
-                    let _ = result_sender.send((sequence, Err(BulkError::Io { path, source })));
-                    return;
-                }
+            let parsed = match read_chunk(&mut reader, &mut line_number, &progress) {
+                Ok(raw) if raw.is_empty() => return,
+                Ok(raw) => Ok(raw
+                    .into_par_iter()
+                    .map(|(line, bytes)| (line, parse_line(&bytes, &known)))
+                    .collect()),
+                Err(source) => Err(BulkError::Io {
+                    path: path.display().to_string(),
+                    source,
+                }),
+            };
+            let failed = parsed.is_err();
+            if sender.send(parsed).is_err() || failed {
+                return;
             }
-            line_number += 1;
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            chunk.push((line_number, line));
-            if chunk.len() == IMPORT_BATCH {
-                let full = std::mem::replace(&mut chunk, Vec::with_capacity(IMPORT_BATCH));
-                if work_sender.send((sequence, full)).is_err() {
-                    return;
-                }
-                sequence += 1;
-            }
-        }
-        if !chunk.is_empty() {
-            let _ = work_sender.send((sequence, chunk));
         }
     });
-    Ok(ParsedChunks {
-        results,
-        pending: BTreeMap::new(),
-        next: 0,
-    })
+    Ok(receiver)
 }
 
 fn progress_bar(path: &Path, shown: bool) -> indicatif::ProgressBar {
@@ -305,8 +278,11 @@ fn import_lines(
         )?;
         for chunk in receiver {
             for (line, parsed) in chunk? {
-                if let Err(message) = parsed {
-                    summary.rejected.push(RejectedLine { line, message });
+                if let Err(error) = parsed {
+                    summary.rejected.push(RejectedLine {
+                        line,
+                        message: error.to_string(),
+                    });
                 }
             }
         }
@@ -342,7 +318,10 @@ fn import_lines(
                     }
                     batch.push(article);
                 }
-                Err(message) => summary.rejected.push(RejectedLine { line, message }),
+                Err(error) => summary.rejected.push(RejectedLine {
+                    line,
+                    message: error.to_string(),
+                }),
             }
         }
         write_batch(conn, clock, &mut batch, &mut summary)?;

@@ -11,7 +11,8 @@ mod pages;
 mod partner;
 mod query;
 
-use actix_web::http::Method;
+use actix_web::http::{header, Method};
+use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, HttpResponse};
 
 use crate::error::ApiError;
@@ -46,11 +47,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(
             resource("/")
+                .wrap(page_headers())
                 .route(web::get().to(pages::index))
                 .route(web::head().to(pages::index)),
         )
         .service(
             resource("/categories/{slug}")
+                .wrap(page_headers())
                 .route(web::get().to(pages::category))
                 .route(web::head().to(pages::category)),
         )
@@ -83,6 +86,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(articles::delete)),
         )
         .default_service(web::to(not_found));
+}
+
+/// The HTML pages' content security policy, on every answer of theirs.
+fn page_headers() -> DefaultHeaders {
+    DefaultHeaders::new().add((header::CONTENT_SECURITY_POLICY, pages::PAGE_POLICY))
 }
 
 /// A resource that answers a problem+json 405 to methods it does not route.

@@ -2,7 +2,6 @@
 //! category pages `/categories/{slug}`, cacheable and conditional like the
 //! feeds.
 
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::cacheable;
@@ -14,8 +13,9 @@ use crate::render::{self, Directory};
 use crate::state::AppState;
 use crate::store::{self, CategoryListing, DirectoryListing};
 
-/// The pages' policy: their own inline style, nothing else, never framed.
-const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/// The pages' policy: their own inline style, nothing else, never framed
+/// (set on their resources by `DefaultHeaders`, see `routes::configure`).
+pub(super) const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// Which directory document to render.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,14 +45,10 @@ async fn show_directory(
     };
     let key = state.config.base_url.join(path).to_string();
     let config = state.config.clone();
-    let mut response = cacheable::serve(&req, &state, key, Scope::Site, move |conn| {
+    cacheable::serve(&req, &state, key, Scope::Site, move |conn| {
         Ok(render_directory(&config, store::directory(conn)?, document))
     })
-    .await?;
-    if document == Document::Index {
-        secure_page(&mut response);
-    }
-    Ok(response)
+    .await
 }
 
 /// `GET /categories/{slug}`: one category's feeds and partner snippets.
@@ -71,13 +67,11 @@ pub async fn category(
         .to_string();
     let config = state.config.clone();
     let scope = Scope::Category(category.id);
-    let mut response = cacheable::serve(&req, &state, key, scope, move |conn| {
+    cacheable::serve(&req, &state, key, scope, move |conn| {
         let listing = store::category_listing(conn, &parsed)?.ok_or_else(unknown_category)?;
         Ok(render_category_page(&config, listing))
     })
-    .await?;
-    secure_page(&mut response);
-    Ok(response)
+    .await
 }
 
 /// Renders the OPML file or the index page.
@@ -116,16 +110,4 @@ fn render_category_page(config: &Config, listing: CategoryListing) -> Rendered {
 /// A category that went away between the lookup and the query.
 fn unknown_category() -> ApiError {
     ApiError::NotFound("no such category".to_owned())
-}
-
-fn secure_page(response: &mut HttpResponse) {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(PAGE_POLICY),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
 }

@@ -105,13 +105,8 @@ pub async fn embed(
             },
         )
         .await?;
-        let headers = response.headers_mut();
-        headers.insert(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        );
         if widget == Widget::Page {
-            headers.insert(
+            response.headers_mut().insert(
                 header::CONTENT_SECURITY_POLICY,
                 frame_policy(&state.config.cors_origins),
             );
