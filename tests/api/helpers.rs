@@ -190,6 +190,7 @@ macro_rules! on_both_backends {
             }
 
             #[actix_web::test]
+            #[cfg_attr(syndic_skip_postgres, ignore = "skipped: SYNDIC_TEST_POSTGRES_URL is not set")]
             async fn postgres() {
                 if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await {
                     body(app).await;
@@ -217,6 +218,7 @@ macro_rules! for_both_backends {
             }
 
             #[actix_web::test]
+            #[cfg_attr(syndic_skip_postgres, ignore = "skipped: SYNDIC_TEST_POSTGRES_URL is not set")]
             async fn postgres() {
                 body($crate::helpers::Backend::Postgres).await;
             }

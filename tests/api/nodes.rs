@@ -96,6 +96,10 @@ async fn assert_nodes_agree(a: &TestApp, b: &TestApp) {
 }
 
 #[actix_web::test]
+#[cfg_attr(
+    syndic_skip_postgres,
+    ignore = "skipped: SYNDIC_TEST_POSTGRES_URL is not set"
+)]
 async fn a_write_through_one_node_is_served_by_the_other_within_a_second_postgres() {
     let Some((a, b)) = two_nodes().await else {
         return;
@@ -143,6 +147,10 @@ async fn a_write_through_one_node_is_served_by_the_other_within_a_second_postgre
 }
 
 #[actix_web::test]
+#[cfg_attr(
+    syndic_skip_postgres,
+    ignore = "skipped: SYNDIC_TEST_POSTGRES_URL is not set"
+)]
 async fn a_scheduled_article_appears_on_every_node_at_its_time_postgres() {
     let Some((a, b)) = two_nodes().await else {
         return;
@@ -181,6 +189,10 @@ async fn a_scheduled_article_appears_on_every_node_at_its_time_postgres() {
 }
 
 #[actix_web::test]
+#[cfg_attr(
+    syndic_skip_postgres,
+    ignore = "skipped: SYNDIC_TEST_POSTGRES_URL is not set"
+)]
 async fn a_node_that_lost_its_listening_connection_reconnects_and_stays_coherent_postgres() {
     let Some((a, b)) = two_nodes().await else {
         return;

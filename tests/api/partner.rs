@@ -354,6 +354,10 @@ mod a_configured_origin_list {
     }
 
     #[actix_web::test]
+    #[cfg_attr(
+        syndic_skip_postgres,
+        ignore = "skipped: SYNDIC_TEST_POSTGRES_URL is not set"
+    )]
     async fn postgres() {
         if let Some(app) = app_with_origins(Backend::Postgres).await {
             a_configured_list_echoes_listed_origins_and_refuses_others(app).await;

@@ -442,6 +442,10 @@ async fn sigkill_during_writes_and_an_import_loses_no_acknowledged_write_sqlite(
 }
 
 #[actix_web::test]
+#[cfg_attr(
+    syndic_skip_postgres,
+    ignore = "skipped: SYNDIC_TEST_POSTGRES_URL is not set"
+)]
 async fn sigkill_during_writes_and_an_import_loses_no_acknowledged_write_postgres() {
     sigkill_loses_no_acknowledged_write(Backend::Postgres).await;
 }
@@ -452,6 +456,10 @@ async fn sigterm_answers_requests_in_flight_and_exits_zero_sqlite() {
 }
 
 #[actix_web::test]
+#[cfg_attr(
+    syndic_skip_postgres,
+    ignore = "skipped: SYNDIC_TEST_POSTGRES_URL is not set"
+)]
 async fn sigterm_answers_requests_in_flight_and_exits_zero_postgres() {
     sigterm_finishes_requests_and_exits_zero(Backend::Postgres).await;
 }

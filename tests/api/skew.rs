@@ -115,6 +115,10 @@ async fn start_node(url: &str, log: &Path, offset: Option<&str>) -> Server {
 }
 
 #[actix_web::test]
+#[cfg_attr(
+    syndic_skip_postgres,
+    ignore = "skipped: SYNDIC_TEST_POSTGRES_URL is not set"
+)]
 async fn two_nodes_400_ms_apart_lose_no_update_and_agree_postgres() {
     if !Path::new(FAKETIME_LIBRARY).exists() {
         let _ = writeln!(

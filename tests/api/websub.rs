@@ -323,6 +323,10 @@ crate::for_both_backends! {
 }
 
 #[actix_web::test]
+#[cfg_attr(
+    syndic_skip_postgres,
+    ignore = "skipped: SYNDIC_TEST_POSTGRES_URL is not set"
+)]
 async fn two_nodes_send_each_ping_once_postgres() {
     let hub = StandInHub::start().await;
     let Some(a) = spawn_with_hub(Backend::Postgres, &hub).await else {
