@@ -43,6 +43,9 @@ pub enum ApiError {
     /// The database could not answer.
     #[error(transparent)]
     Database(#[from] DbError),
+    /// An HTML page's template failed.
+    #[error("a page could not be rendered")]
+    Render(#[from] askama::Error),
     /// A bug: the service is wired wrong.
     #[error("internal error: {0}")]
     Internal(&'static str),
@@ -73,7 +76,7 @@ impl ApiError {
             Self::UnsupportedMediaType { .. } => "unsupported-media-type",
             Self::Validation(_) => "validation-failed",
             Self::Database(DbError::Unavailable(_)) => "unavailable",
-            Self::Database(_) | Self::Internal(_) => "internal-error",
+            Self::Database(_) | Self::Render(_) | Self::Internal(_) => "internal-error",
         }
     }
 }
@@ -124,7 +127,9 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Database(DbError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Database(_) | Self::Render(_) | Self::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -132,7 +137,7 @@ impl ResponseError for ApiError {
         let status = self.status_code();
         let detail = match self {
             // Internal details go to the log, not to the client.
-            Self::Database(_) | Self::Internal(_) => {
+            Self::Database(_) | Self::Render(_) | Self::Internal(_) => {
                 tracing::error!(error = %error_chain(self), "request failed");
                 "the request could not be completed; see the server log".to_owned()
             }

@@ -1,11 +1,11 @@
 //! The partner widgets: a script that renders a category's headlines where
 //! its `<script>` tag stands, and a self-contained page for an `<iframe>`.
 
-use std::io;
+use askama::Template;
 
 use super::article_url;
 use super::headlines::Headlines;
-use super::html::{self, HtmlWriter};
+use super::html::{self, filters};
 
 /// The widget script for one category. It reads the headlines JSON from
 /// `headlines_url` (absolute, so it works from any origin) and renders them
@@ -32,56 +32,49 @@ fn js_string(text: &str) -> String {
         .replace('\u{2029}', "\\u2029")
 }
 
-/// The iframe widget: the category's name and its headlines as links that
-/// open in a new tab. No script, no external request (the style is inline);
-/// the page's language is the site's.
-pub fn embed_page(headlines: &Headlines<'_>) -> Vec<u8> {
-    let category = &headlines.category.fields.name;
-    let title = format!("{category} - {}", headlines.site.title);
-    html::document(
-        &headlines.site.language,
-        &title,
-        PAGE_STYLE,
-        |_| Ok(()),
-        |w| page_body(w, headlines),
-    )
+/// One headline of the iframe widget.
+struct EmbedItem {
+    url: String,
+    title: String,
+    source: Option<String>,
 }
 
-fn page_body(w: &mut HtmlWriter, headlines: &Headlines<'_>) -> io::Result<()> {
-    html::text_element(w, "h1", &[], &headlines.category.fields.name)?;
-    html::element(w, "ul", &[], |w| {
-        for article in headlines.items {
-            let url = article_url(headlines.site, article);
-            html::element(w, "li", &[], |w| {
-                html::text_element(
-                    w,
-                    "a",
-                    &[("href", &url), ("target", "_blank"), ("rel", "noopener")],
-                    article.fields.title.as_str(),
-                )?;
-                if let Some(source) = &article.fields.source {
-                    html::text_element(w, "span", &[("class", "source")], &source.name)?;
-                }
-                Ok(())
-            })?;
-        }
-        Ok(())
-    })?;
-    if headlines.items.is_empty() {
-        html::text_element(w, "p", &[("class", "empty")], "—")?;
-    }
-    // The site's name, so readers see whose headlines these are.
-    html::element(w, "p", &[("class", "site")], |w| {
-        html::text_element(
-            w,
-            "a",
-            &[
-                ("href", headlines.site.url.as_str()),
-                ("target", "_blank"),
-                ("rel", "noopener"),
-            ],
-            &headlines.site.title,
-        )
+#[derive(Template)]
+#[template(path = "embed.html")]
+struct EmbedPage<'a> {
+    lang: &'a str,
+    title: String,
+    style: &'static str,
+    name: &'a str,
+    items: Vec<EmbedItem>,
+    site_url: &'a str,
+    site_title: &'a str,
+}
+
+/// The iframe widget: the category's name and its headlines as links that
+/// open in a new tab, then the site's name, so readers see whose headlines
+/// these are. No script, no external request (the style is inline); the
+/// page's language is the site's.
+pub fn embed_page(headlines: &Headlines<'_>) -> askama::Result<Vec<u8>> {
+    let site = headlines.site;
+    let name = &headlines.category.fields.name;
+    let items = headlines
+        .items
+        .iter()
+        .map(|article| EmbedItem {
+            url: article_url(site, article),
+            title: article.fields.title.as_str().to_owned(),
+            source: article.fields.source.as_ref().map(|s| s.name.clone()),
+        })
+        .collect();
+    html::render(&EmbedPage {
+        lang: &site.language,
+        title: format!("{name} - {}", site.title),
+        style: PAGE_STYLE,
+        name,
+        items,
+        site_url: site.url.as_str(),
+        site_title: &site.title,
     })
 }
 
@@ -132,7 +125,7 @@ mod tests {
             category: &categories[0],
             items: &articles,
         };
-        String::from_utf8(embed_page(&headlines)).expect("UTF-8")
+        String::from_utf8(embed_page(&headlines).expect("rendered")).expect("UTF-8")
     }
 
     #[test]
@@ -165,7 +158,7 @@ mod tests {
         assert!(links
             .iter()
             .all(|a| a.attribute("target") == Some("_blank")));
-        assert!(page.contains("&lt;电网&gt;"));
+        assert!(page.contains("&#60;电网&#62;"));
         assert!(!doc.descendants().any(|n| n.has_tag_name("script")));
         assert!(html::is_raw_safe(PAGE_STYLE));
     }
@@ -177,13 +170,16 @@ mod tests {
         let mut article = fixtures::articles().remove(1);
         article.fields.title =
             crate::domain::Title::parse("<img src=x onerror=window.__pwned=1>").expect("title");
-        let page = String::from_utf8(embed_page(&Headlines {
-            site: &site,
-            category: &categories[0],
-            items: &[article],
-        }))
+        let page = String::from_utf8(
+            embed_page(&Headlines {
+                site: &site,
+                category: &categories[0],
+                items: &[article],
+            })
+            .expect("rendered"),
+        )
         .expect("UTF-8");
-        assert!(page.contains("&lt;img src=x onerror=window.__pwned=1&gt;"));
+        assert!(page.contains("&#60;img src=x onerror=window.__pwned=1&#62;"));
         assert!(!page.contains("<img"));
     }
 }

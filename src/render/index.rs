@@ -3,10 +3,10 @@
 //! the snippets partner sites paste. Both carry `<link rel="alternate">`
 //! autodiscovery, so a feed reader given the page finds the feeds.
 
-use std::io;
+use askama::Template;
 
 use super::directory::{Directory, FeedLink};
-use super::html::{self, HtmlWriter};
+use super::html::{self, filters};
 use crate::domain::Category;
 
 /// The words of the pages, in the site's language (Chinese for `zh*`,
@@ -61,142 +61,103 @@ fn labels(language: &str) -> &'static Labels {
     }
 }
 
+/// One category on the index page.
+struct CategorySection {
+    name: String,
+    page_url: String,
+    description: String,
+    feeds: Vec<FeedLink>,
+}
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct IndexPage<'a> {
+    lang: &'a str,
+    title: String,
+    style: &'static str,
+    words: &'static Labels,
+    site_title: &'a str,
+    site_url: &'a str,
+    site_feeds: Vec<FeedLink>,
+    sections: Vec<CategorySection>,
+    opml_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "category.html")]
+struct CategoryPage<'a> {
+    lang: &'a str,
+    title: String,
+    style: &'static str,
+    words: &'static Labels,
+    index_url: String,
+    site_title: &'a str,
+    name: &'a str,
+    description: &'a str,
+    feeds: Vec<FeedLink>,
+    opml_url: String,
+    script_snippet: String,
+    iframe_snippet: String,
+    headlines_url: String,
+}
+
 /// The index page: autodiscovery of the site-wide feeds, then the site-wide
 /// feeds, every category with its three feeds, and the OPML file.
-pub fn index_page(directory: &Directory<'_>) -> Vec<u8> {
+pub fn index_page(directory: &Directory<'_>) -> askama::Result<Vec<u8>> {
     let site = directory.site;
     let words = labels(&site.language);
-    let site_feeds = directory.site_feeds();
-    html::document(
-        &site.language,
-        &format!("{} - {}", site.title, words.feeds_title),
-        PAGE_STYLE,
-        |w| autodiscovery(w, &site_feeds, &directory.opml_url()),
-        |w| {
-            html::text_element(w, "h1", &[], &site.title)?;
-            html::element(w, "p", &[], |w| {
-                html::text(w, words.feeds_of)?;
-                html::text_element(w, "a", &[("href", site.url.as_str())], site.url.as_str())?;
-                html::text(w, words.subscribe)
-            })?;
-            html::text_element(w, "h2", &[], words.all_articles)?;
-            feed_list(w, &site_feeds)?;
-            html::text_element(w, "h2", &[], words.categories)?;
-            for category in directory.categories {
-                html::element(w, "section", &[("class", "category")], |w| {
-                    html::element(w, "h3", &[], |w| {
-                        let page = directory.category_page_url(category);
-                        html::text_element(w, "a", &[("href", &page)], &category.fields.name)
-                    })?;
-                    description(w, category)?;
-                    feed_list(w, &directory.category_feeds(category))
-                })?;
-            }
-            html::element(w, "p", &[("class", "opml")], |w| {
-                html::text(w, words.opml)?;
-                let opml = directory.opml_url();
-                html::text_element(
-                    w,
-                    "a",
-                    &[("href", &opml), ("type", "text/x-opml")],
-                    "feeds.opml",
-                )
-            })
-        },
-    )
+    let sections = directory
+        .categories
+        .iter()
+        .map(|category| CategorySection {
+            name: category.fields.name.clone(),
+            page_url: directory.category_page_url(category),
+            description: category.fields.description.trim().to_owned(),
+            feeds: directory.category_feeds(category),
+        })
+        .collect();
+    html::render(&IndexPage {
+        lang: &site.language,
+        title: format!("{} - {}", site.title, words.feeds_title),
+        style: PAGE_STYLE,
+        words,
+        site_title: &site.title,
+        site_url: site.url.as_str(),
+        site_feeds: directory.site_feeds(),
+        sections,
+        opml_url: directory.opml_url(),
+    })
 }
 
 /// One category's page: autodiscovery of its feeds, the feeds, and the two
 /// snippets a partner site pastes to show its headlines.
-pub fn category_page(directory: &Directory<'_>, category: &Category) -> Vec<u8> {
+pub fn category_page(directory: &Directory<'_>, category: &Category) -> askama::Result<Vec<u8>> {
     let site = directory.site;
-    let words = labels(&site.language);
-    let feeds = directory.category_feeds(category);
     let slug = category.slug.as_str();
-    let script = format!(
+    let script_snippet = format!(
         "<script src=\"{}\" async></script>",
         directory.url(&format!("embed/{slug}.js"))
     );
-    let iframe = format!(
+    let iframe_snippet = format!(
         "<iframe src=\"{}\" title=\"{}\" width=\"320\" height=\"400\" style=\"border:0\" loading=\"lazy\"></iframe>",
         directory.url(&format!("embed/{slug}.html")),
         slug,
     );
-    let headlines = directory.url(&format!("api/v1/headlines?category={slug}"));
-    html::document(
-        &site.language,
-        &format!("{} - {}", category.fields.name, site.title),
-        PAGE_STYLE,
-        |w| autodiscovery(w, &feeds, &directory.opml_url()),
-        |w| {
-            html::element(w, "p", &[], |w| {
-                html::text_element(w, "a", &[("href", &directory.index_url())], &site.title)
-            })?;
-            html::text_element(w, "h1", &[], &category.fields.name)?;
-            description(w, category)?;
-            html::text_element(w, "h2", &[], words.feeds)?;
-            feed_list(w, &feeds)?;
-            html::text_element(w, "h2", &[], words.on_your_site)?;
-            html::text_element(w, "p", &[], words.as_links)?;
-            snippet(w, &script)?;
-            html::text_element(w, "p", &[], words.in_a_frame)?;
-            snippet(w, &iframe)?;
-            html::element(w, "p", &[], |w| {
-                html::text(w, words.as_json)?;
-                html::text_element(w, "a", &[("href", &headlines)], &headlines)
-            })
-        },
-    )
-}
-
-/// `<link rel="alternate">` for each feed, and the OPML file.
-fn autodiscovery(w: &mut HtmlWriter, feeds: &[FeedLink], opml: &str) -> io::Result<()> {
-    for feed in feeds {
-        let title = format!("{} ({})", feed.title, feed.format);
-        html::void(
-            w,
-            "link",
-            &[
-                ("rel", "alternate"),
-                ("type", feed.media_type),
-                ("title", &title),
-                ("href", &feed.url),
-            ],
-        )?;
-    }
-    html::void(
-        w,
-        "link",
-        &[("rel", "outline"), ("type", "text/x-opml"), ("href", opml)],
-    )
-}
-
-fn feed_list(w: &mut HtmlWriter, feeds: &[FeedLink]) -> io::Result<()> {
-    html::element(w, "ul", &[("class", "feeds")], |w| {
-        for feed in feeds {
-            html::element(w, "li", &[], |w| {
-                html::text_element(
-                    w,
-                    "a",
-                    &[("href", &feed.url), ("type", feed.media_type)],
-                    feed.format,
-                )
-            })?;
-        }
-        Ok(())
+    html::render(&CategoryPage {
+        lang: &site.language,
+        title: format!("{} - {}", category.fields.name, site.title),
+        style: PAGE_STYLE,
+        words: labels(&site.language),
+        index_url: directory.index_url(),
+        site_title: &site.title,
+        name: &category.fields.name,
+        description: category.fields.description.trim(),
+        feeds: directory.category_feeds(category),
+        opml_url: directory.opml_url(),
+        script_snippet,
+        iframe_snippet,
+        headlines_url: directory.url(&format!("api/v1/headlines?category={slug}")),
     })
-}
-
-fn description(w: &mut HtmlWriter, category: &Category) -> io::Result<()> {
-    let text = category.fields.description.trim();
-    if text.is_empty() {
-        return Ok(());
-    }
-    html::text_element(w, "p", &[("class", "description")], text)
-}
-
-fn snippet(w: &mut HtmlWriter, code: &str) -> io::Result<()> {
-    html::element(w, "pre", &[], |w| html::text_element(w, "code", &[], code))
 }
 
 /// The pages' style: no `<` or `&` (it is written raw).
@@ -242,7 +203,7 @@ mod tests {
 
     #[test]
     fn the_index_discovers_the_site_feeds_and_links_every_category_feed() {
-        let page = String::from_utf8(with_directory(index_page)).expect("UTF-8");
+        let page = String::from_utf8(with_directory(index_page).expect("rendered")).expect("UTF-8");
         let doc = parse(&page);
         assert_eq!(doc.root_element().attribute("lang"), Some("zh-CN"));
         let alternates: Vec<_> = doc
@@ -287,7 +248,7 @@ mod tests {
         ] {
             assert!(hrefs.contains(&expected), "{expected} in {hrefs:?}");
         }
-        assert!(page.contains("国际 &amp; 世界"));
+        assert!(page.contains("国际 &#38; 世界"));
         assert!(html::is_raw_safe(PAGE_STYLE));
     }
 
@@ -295,7 +256,7 @@ mod tests {
     fn a_category_page_shows_the_partner_snippets_as_text() {
         let page = with_directory(|d| {
             let categories = fixtures::categories();
-            String::from_utf8(category_page(d, &categories[0])).expect("UTF-8")
+            String::from_utf8(category_page(d, &categories[0]).expect("rendered")).expect("UTF-8")
         });
         let doc = parse(&page);
         let codes: Vec<_> = doc

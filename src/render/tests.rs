@@ -878,8 +878,10 @@ fn the_pages_speak_the_site_language() {
             created: at(1_767_225_600),
             updated: at(1_780_272_000),
         };
-        let index = String::from_utf8(index_page(&directory)).expect("UTF-8");
-        let category = String::from_utf8(category_page(&directory, &categories[0])).expect("UTF-8");
+        let index = String::from_utf8(index_page(&directory).expect("rendered")).expect("UTF-8");
+        let category =
+            String::from_utf8(category_page(&directory, &categories[0]).expect("rendered"))
+                .expect("UTF-8");
         (index, category)
     };
     let (index, category) = page("zh-CN");

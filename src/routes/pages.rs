@@ -46,7 +46,7 @@ async fn show_directory(
     let key = state.config.base_url.join(path).to_string();
     let config = state.config.clone();
     cacheable::serve(&req, &state, key, Scope::Site, move |conn| {
-        Ok(render_directory(&config, store::directory(conn)?, document))
+        render_directory(&config, store::directory(conn)?, document)
     })
     .await
 }
@@ -69,13 +69,17 @@ pub async fn category(
     let scope = Scope::Category(category.id);
     cacheable::serve(&req, &state, key, scope, move |conn| {
         let listing = store::category_listing(conn, &parsed)?.ok_or_else(unknown_category)?;
-        Ok(render_category_page(&config, listing))
+        render_category_page(&config, listing)
     })
     .await
 }
 
 /// Renders the OPML file or the index page.
-fn render_directory(config: &Config, listing: DirectoryListing, document: Document) -> Rendered {
+fn render_directory(
+    config: &Config,
+    listing: DirectoryListing,
+    document: Document,
+) -> Result<Rendered, ApiError> {
     let directory = Directory {
         site: &config.site,
         base_url: &config.base_url,
@@ -85,12 +89,12 @@ fn render_directory(config: &Config, listing: DirectoryListing, document: Docume
     };
     let (content_type, body) = match document {
         Document::Opml => ("text/x-opml; charset=utf-8", render::opml(&directory)),
-        Document::Index => ("text/html; charset=utf-8", render::index_page(&directory)),
+        Document::Index => ("text/html; charset=utf-8", render::index_page(&directory)?),
     };
-    Rendered::new(content_type, body, listing.updated, None)
+    Ok(Rendered::new(content_type, body, listing.updated, None))
 }
 
-fn render_category_page(config: &Config, listing: CategoryListing) -> Rendered {
+fn render_category_page(config: &Config, listing: CategoryListing) -> Result<Rendered, ApiError> {
     let categories = [listing.category];
     let directory = Directory {
         site: &config.site,
@@ -99,12 +103,12 @@ fn render_category_page(config: &Config, listing: CategoryListing) -> Rendered {
         created: listing.updated,
         updated: listing.updated,
     };
-    Rendered::new(
+    Ok(Rendered::new(
         "text/html; charset=utf-8",
-        render::category_page(&directory, &categories[0]),
+        render::category_page(&directory, &categories[0])?,
         listing.updated,
         None,
-    )
+    ))
 }
 
 /// A category that went away between the lookup and the query.

@@ -177,7 +177,7 @@ fn render_headlines(
         items: &page.items,
     };
     let (content_type, body) = match widget {
-        Widget::Page => ("text/html; charset=utf-8", render::embed_page(&headlines)),
+        Widget::Page => ("text/html; charset=utf-8", render::embed_page(&headlines)?),
         Widget::Json | Widget::Script => ("application/json", render::headlines_json(&headlines)),
     };
     Ok(Rendered::new(
