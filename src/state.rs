@@ -37,6 +37,22 @@ impl AppState {
         Ok(categories)
     }
 
+    /// Every category, for code already on the blocking pool with a
+    /// connection: what a rendering reads after the cache version it will be
+    /// stored under, so that its names are at least that new.
+    pub fn categories_blocking(
+        &self,
+        conn: &mut DbConnection,
+    ) -> diesel::QueryResult<Arc<Vec<Category>>> {
+        if let Some(categories) = self.cache.categories() {
+            return Ok(categories);
+        }
+        let version = self.cache.version(Scope::Site);
+        let categories = Arc::new(store::list_categories(conn)?);
+        self.cache.put_categories(version, categories.clone());
+        Ok(categories)
+    }
+
     /// The category with this slug, if any (from the cached list).
     pub async fn category(&self, slug: &Slug) -> Result<Option<Category>, DbError> {
         let categories = self.categories().await?;

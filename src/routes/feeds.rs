@@ -68,13 +68,24 @@ pub async fn show(
     let key = request.url(&config.base_url, None);
     let self_link = request.url(&config.base_url, Some(1));
     let scope = request.scope();
-    // Item category names come from the cached list, not another query.
-    let categories = state.categories().await?;
     let (rendering, clock) = (state.clone(), state.clock.clone());
     let mut response = cacheable::serve(&req, &state, key, scope, move |conn| {
+        // Read after the version the result is stored under: a category
+        // renamed meanwhile leaves the entry stale, never wrong.
+        let categories = rendering.categories_blocking(conn)?;
+        let category = match &request.category {
+            None => None,
+            Some(looked_up) => Some(
+                categories
+                    .iter()
+                    .find(|c| c.id == looked_up.id)
+                    .cloned()
+                    .ok_or_else(|| ApiError::NotFound("no such category".to_owned()))?,
+            ),
+        };
         let offset = (request.page - 1) * request.limit;
         let page = store::feed_page(conn, scope, clock.now(), offset, request.limit)?;
-        render_feed(&rendering, &request, &categories, page)
+        render_feed(&rendering, &request, category.as_ref(), &categories, page)
     })
     .await?;
     // WebSub discovery (RFC 8288 links) on every answer, 304 included.
@@ -124,6 +135,7 @@ async fn parse(state: &AppState, feed: &str, query: &FeedQuery) -> Result<FeedRe
 fn render_feed(
     state: &AppState,
     request: &FeedRequest,
+    category: Option<&Category>,
     categories: &[Category],
     page: FeedPage,
 ) -> Result<Rendered, ApiError> {
@@ -139,7 +151,7 @@ fn render_feed(
     let page_url = |n: i64| request.url(&config.base_url, Some(n));
     let feed = Feed {
         site: &config.site,
-        category: request.category.as_ref(),
+        category,
         categories,
         items: &page.items,
         links: FeedLinks {

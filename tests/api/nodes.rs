@@ -54,7 +54,11 @@ async fn served_within(node: &TestApp, path: &str, needle: &str, within: Duratio
         }
         assert!(
             started.elapsed() < within,
-            "{path} on the other node did not show {needle:?} within {within:?}"
+            "{path} on the other node did not show {needle:?} within {within:?}: {}",
+            String::from_utf8_lossy(&body)
+                .chars()
+                .take(600)
+                .collect::<String>()
         );
         actix_web::rt::time::sleep(Duration::from_millis(20)).await;
     }
