@@ -357,10 +357,8 @@ pub fn export(
     categories_out: Option<&Path>,
 ) -> Result<usize, BulkError> {
     if let Some(path) = categories_out {
-        let categories: Vec<Value> = store::list_categories(conn)?
-            .iter()
-            .map(Category::to_json)
-            .collect();
+        let stored = store::list_categories(conn)?;
+        let categories: Vec<_> = stored.iter().map(Category::to_json).collect();
         let text = serde_json::to_string_pretty(&categories).map_err(std::io::Error::from)?;
         std::fs::write(path, text + "\n").map_err(|source| BulkError::Io {
             path: path.display().to_string(),

@@ -3,10 +3,10 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Datelike, SecondsFormat, SubsecRound, Utc};
-use serde::Serialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use super::json_fields::{FieldReader, NUL_MESSAGE};
+use super::input::{from_value, Checks, Field, Invalid, Optional, NUL_MESSAGE};
 use super::{AbsoluteUrl, ExternalId, FieldError, Slug, Title};
 
 /// Whether an article may appear in feeds.
@@ -18,11 +18,11 @@ pub enum ArticleStatus {
 }
 
 impl ArticleStatus {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
         match raw {
             "published" => Ok(Self::Published),
             "draft" => Ok(Self::Draft),
-            _ => Err("must be \"published\" or \"draft\"".to_owned()),
+            _ => Err("must be \"published\" or \"draft\"".into()),
         }
     }
 
@@ -126,227 +126,285 @@ pub fn is_representable(time: DateTime<Utc>) -> bool {
     (0..=9999).contains(&time.year())
 }
 
-fn parse_time(raw: &str) -> Result<DateTime<Utc>, String> {
+fn parse_time(raw: &str) -> Result<DateTime<Utc>, Invalid> {
     let time = DateTime::parse_from_rfc3339(raw)
         .map(|t| truncate_to_micros(t.with_timezone(&Utc)))
-        .map_err(|e| format!("must be an RFC 3339 date-time: {e}"))?;
+        .map_err(|e| Invalid(format!("must be an RFC 3339 date-time: {e}")))?;
     if is_representable(time) {
         Ok(time)
     } else {
-        Err("must fall within the years 0000 to 9999 in UTC".to_owned())
+        Err("must fall within the years 0000 to 9999 in UTC".into())
     }
 }
 
-fn parse_html(raw: &str) -> Result<String, String> {
-    Ok(sanitize_html(raw))
+/// Sanitized HTML; what sanitizing leaves blank counts as absent, like
+/// blank input: kept as `Some("")`, it would export as `""` and import back
+/// as absent.
+fn sanitized(html: Option<String>) -> Option<String> {
+    html.map(|h| sanitize_html(&h))
+        .filter(|h| !h.trim().is_empty())
 }
 
-/// HTML that sanitizing left blank counts as absent, like blank input: kept
-/// as `Some("")`, it would export as `""` and import back as absent.
-fn is_blank(html: &str) -> bool {
-    html.trim().is_empty()
+fn not_blank(raw: &str) -> Result<String, Invalid> {
+    if raw.trim().is_empty() {
+        Err("must not be blank".into())
+    } else {
+        Ok(raw.to_owned())
+    }
 }
 
-fn parse_plain(raw: &str) -> Result<String, String> {
-    Ok(raw.to_owned())
+fn mime_type(raw: &str) -> Result<String, Invalid> {
+    let valid = raw.split_once('/').is_some_and(|(kind, sub)| {
+        !kind.is_empty() && !sub.is_empty() && raw.is_ascii() && !raw.contains(char::is_whitespace)
+    });
+    if valid {
+        Ok(raw.to_owned())
+    } else {
+        Err("must be a MIME type such as image/jpeg".into())
+    }
+}
+
+/// An article as writers send it and `syndic export` writes it; unknown
+/// keys (`id`, `updated_at`) are ignored.
+#[derive(Debug, Default, Deserialize)]
+pub struct ArticleInput {
+    external_id: Optional<String>,
+    category: Optional<String>,
+    title: Optional<String>,
+    summary: Optional<String>,
+    content_html: Optional<String>,
+    url: Optional<String>,
+    author: Optional<String>,
+    contributors: Optional<Vec<Field<ContributorInput>>>,
+    source: Optional<SourceInput>,
+    copyright: Optional<String>,
+    tags: Optional<Vec<Field<String>>>,
+    image: Optional<ImageInput>,
+    published_at: Optional<String>,
+    status: Optional<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ContributorInput {
+    name: Optional<String>,
+    role: Optional<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SourceInput {
+    name: Optional<String>,
+    url: Optional<String>,
+    feed_url: Optional<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ImageInput {
+    url: Optional<String>,
+    mime_type: Optional<String>,
+    length: Optional<u64>,
+}
+
+impl TryFrom<ArticleInput> for NewArticle {
+    type Error = Vec<FieldError>;
+
+    fn try_from(input: ArticleInput) -> Result<Self, Vec<FieldError>> {
+        let mut checks = Checks::new("");
+        let external_id = checks.optional("external_id", input.external_id, ExternalId::parse);
+        let category = checks.required("category", input.category, Slug::parse);
+        let title = checks.required("title", input.title, Title::parse);
+        let summary = sanitized(checks.optional_text("summary", input.summary));
+        let content_html = sanitized(checks.optional_text("content_html", input.content_html));
+        let url = checks.optional("url", input.url, AbsoluteUrl::parse);
+        let author = checks.optional_text("author", input.author);
+        let copyright = checks.optional_text("copyright", input.copyright);
+        let published_at = checks.optional("published_at", input.published_at, parse_time);
+        let status = checks
+            .optional("status", input.status, ArticleStatus::parse)
+            .unwrap_or(ArticleStatus::Published);
+        let contributors = contributors(&mut checks, input.contributors);
+        let tags = tags(&mut checks, input.tags);
+        let source = checks.object("source", input.source, |source, checks| {
+            let name = checks.required("name", source.name, Title::parse);
+            let url = checks.required("url", source.url, AbsoluteUrl::parse);
+            let feed_url = checks.optional("feed_url", source.feed_url, AbsoluteUrl::parse);
+            Some(Source {
+                name: name?.as_str().to_owned(),
+                url: url?,
+                feed_url,
+            })
+        });
+        let image = checks.object("image", input.image, |image, checks| {
+            let url = checks.required("url", image.url, AbsoluteUrl::parse);
+            let mime_type = checks.required("mime_type", image.mime_type, mime_type);
+            let length = match image.length {
+                None => None,
+                Some(Field::Given(n)) if i64::try_from(n).is_ok() => Some(n),
+                Some(_) => {
+                    checks.fail("length", "must be a non-negative integer");
+                    None
+                }
+            };
+            Some(Image {
+                url: url?,
+                mime_type: mime_type?,
+                length,
+            })
+        });
+        let fields = match (category, title) {
+            (Some(category), Some(title)) => Some(ArticleFields {
+                external_id,
+                category,
+                title,
+                summary,
+                content_html,
+                url,
+                author,
+                contributors,
+                source,
+                copyright,
+                tags,
+                image,
+                status,
+            }),
+            _ => None,
+        };
+        checks.finish(fields.map(|fields| Self {
+            fields,
+            published_at,
+        }))
+    }
 }
 
 impl NewArticle {
     /// Validates an article in its JSON form (the shape `POST /api/v1/articles`
-    /// takes and `syndic export` writes). `id` and `updated_at` are ignored.
+    /// takes and `syndic export` writes).
     pub fn from_json(value: &Value) -> Result<Self, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let Some(mut input) = FieldReader::new(value, "", &mut errors) else {
-            return Err(errors);
-        };
-        let external_id = input.optional_parsed("external_id", ExternalId::parse);
-        let category = input.required_parsed("category", Slug::parse);
-        let title = input.required_parsed("title", Title::parse);
-        let summary = input
-            .optional_parsed("summary", parse_html)
-            .filter(|h| !is_blank(h));
-        let content_html = input
-            .optional_parsed("content_html", parse_html)
-            .filter(|h| !is_blank(h));
-        let url = input.optional_parsed("url", AbsoluteUrl::parse);
-        let author = input.optional_parsed("author", parse_plain);
-        let copyright = input.optional_parsed("copyright", parse_plain);
-        let published_at = input.optional_parsed("published_at", parse_time);
-        let status = input
-            .optional_parsed("status", ArticleStatus::parse)
-            .unwrap_or(ArticleStatus::Published);
-        let contributors = read_contributors(&mut input);
-        let tags = read_tags(&mut input);
-        let source = input
-            .value("source")
-            .and_then(|v| read_source(v, &mut input.errors));
-        let image = input
-            .value("image")
-            .and_then(|v| read_image(v, &mut input.errors));
-        input.finish(&mut errors);
-
-        match (category, title) {
-            (Some(category), Some(title)) if errors.is_empty() => Ok(Self {
-                fields: ArticleFields {
-                    external_id,
-                    category,
-                    title,
-                    summary,
-                    content_html,
-                    url,
-                    author,
-                    contributors,
-                    source,
-                    copyright,
-                    tags,
-                    image,
-                    status,
-                },
-                published_at,
-            }),
-            _ => Err(errors),
-        }
+        from_value::<ArticleInput>(value)?.try_into()
     }
 }
 
-fn read_contributors(input: &mut FieldReader<'_>) -> Vec<Contributor> {
-    let mut contributors = Vec::new();
-    for (i, item) in input.array("contributors").iter().enumerate() {
-        let field = format!("contributors[{i}]");
-        let mut errors = Vec::new();
-        if let Some(mut person) = FieldReader::new(item, "", &mut errors) {
-            let name = person.required_parsed("name", |raw| {
-                if raw.trim().is_empty() {
-                    Err("must not be blank".to_owned())
-                } else {
-                    Ok(raw.to_owned())
-                }
-            });
-            let role = person.optional_parsed("role", parse_plain);
-            person.finish(&mut errors);
-            if let Some(name) = name {
-                contributors.push(Contributor { name, role });
-            }
-        }
-        for error in errors {
-            input.errors.push(error.prefixed(&field));
-        }
+fn contributors(
+    checks: &mut Checks,
+    value: Optional<Vec<Field<ContributorInput>>>,
+) -> Vec<Contributor> {
+    let items = checks.list("contributors", value);
+    let mut contributors = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let checked = checks.object(
+            &format!("contributors[{i}]"),
+            Some(item),
+            |person, checks| {
+                let name = checks.required("name", person.name, not_blank);
+                let role = checks.optional_text("role", person.role);
+                Some(Contributor { name: name?, role })
+            },
+        );
+        contributors.extend(checked);
     }
     contributors
 }
 
-fn read_tags(input: &mut FieldReader<'_>) -> Vec<String> {
+fn tags(checks: &mut Checks, value: Optional<Vec<Field<String>>>) -> Vec<String> {
     let mut tags = Vec::new();
-    for (i, tag) in input.array("tags").iter().enumerate() {
-        match tag.as_str() {
-            Some(tag) if tag.contains('\0') => input.fail(&format!("tags[{i}]"), NUL_MESSAGE),
-            Some(tag) if !tag.trim().is_empty() => tags.push(tag.to_owned()),
-            _ => input.fail(&format!("tags[{i}]"), "must be a non-blank string"),
+    for (i, tag) in checks.list("tags", value).into_iter().enumerate() {
+        match tag {
+            Field::Given(tag) if tag.contains('\0') => {
+                checks.fail(&format!("tags[{i}]"), NUL_MESSAGE)
+            }
+            Field::Given(tag) if !tag.trim().is_empty() => tags.push(tag),
+            _ => checks.fail(&format!("tags[{i}]"), "must be a non-blank string"),
         }
     }
     tags
 }
 
-fn read_source(value: &Value, errors: &mut Vec<FieldError>) -> Option<Source> {
-    let mut source = FieldReader::new(value, "source", errors)?;
-    let name = source.required_parsed("name", Title::parse);
-    let url = source.required_parsed("url", AbsoluteUrl::parse);
-    let feed_url = source.optional_parsed("feed_url", AbsoluteUrl::parse);
-    source.finish(errors);
-    Some(Source {
-        name: name?.as_str().to_owned(),
-        url: url?,
-        feed_url,
-    })
+/// The source as the API shows it.
+#[derive(Debug, Serialize)]
+struct SourceView<'a> {
+    name: &'a str,
+    url: &'a str,
+    feed_url: Option<&'a str>,
 }
 
-fn read_image(value: &Value, errors: &mut Vec<FieldError>) -> Option<Image> {
-    let mut image = FieldReader::new(value, "image", errors)?;
-    let url = image.required_parsed("url", AbsoluteUrl::parse);
-    let mime_type = image.required_parsed("mime_type", |raw| {
-        let valid = raw.split_once('/').is_some_and(|(kind, sub)| {
-            !kind.is_empty()
-                && !sub.is_empty()
-                && raw.is_ascii()
-                && !raw.contains(char::is_whitespace)
-        });
-        if valid {
-            Ok(raw.to_owned())
-        } else {
-            Err("must be a MIME type such as image/jpeg".to_owned())
+/// The image as the API shows it.
+#[derive(Debug, Serialize)]
+struct ImageView<'a> {
+    url: &'a str,
+    mime_type: &'a str,
+    length: Option<u64>,
+}
+
+/// An article as the API shows it (`id`, `updated_at` included) and as
+/// `syndic export` writes it (without them).
+#[derive(Debug, Serialize)]
+pub struct ArticleJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<i64>,
+    external_id: Option<&'a str>,
+    category: &'a str,
+    title: &'a str,
+    summary: Option<&'a str>,
+    content_html: Option<&'a str>,
+    url: Option<&'a str>,
+    author: Option<&'a str>,
+    contributors: &'a [Contributor],
+    source: Option<SourceView<'a>>,
+    copyright: Option<&'a str>,
+    tags: &'a [String],
+    image: Option<ImageView<'a>>,
+    status: ArticleStatus,
+    published_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    updated_at: Option<String>,
+}
+
+impl<'a> ArticleJson<'a> {
+    fn new(article: &'a Article, service_fields: bool) -> Self {
+        let fields = &article.fields;
+        Self {
+            id: service_fields.then_some(article.id),
+            external_id: fields.external_id.as_ref().map(ExternalId::as_str),
+            category: fields.category.as_str(),
+            title: fields.title.as_str(),
+            summary: fields.summary.as_deref(),
+            content_html: fields.content_html.as_deref(),
+            url: fields.url.as_ref().map(AbsoluteUrl::as_str),
+            author: fields.author.as_deref(),
+            contributors: &fields.contributors,
+            source: fields.source.as_ref().map(|s| SourceView {
+                name: &s.name,
+                url: s.url.as_str(),
+                feed_url: s.feed_url.as_ref().map(AbsoluteUrl::as_str),
+            }),
+            copyright: fields.copyright.as_deref(),
+            tags: &fields.tags,
+            image: fields.image.as_ref().map(|i| ImageView {
+                url: i.url.as_str(),
+                mime_type: &i.mime_type,
+                length: i.length,
+            }),
+            status: fields.status,
+            published_at: format_time(article.published_at),
+            updated_at: service_fields.then(|| format_time(article.updated_at)),
         }
-    });
-    let length = match image.value("length") {
-        None => None,
-        Some(v) => match v.as_u64().filter(|n| i64::try_from(*n).is_ok()) {
-            Some(n) => Some(n),
-            None => {
-                image.fail("length", "must be a non-negative integer");
-                None
-            }
-        },
-    };
-    image.finish(errors);
-    Some(Image {
-        url: url?,
-        mime_type: mime_type?,
-        length,
-    })
+    }
 }
 
 impl Article {
-    /// The article as the API shows it and `syndic export` writes it.
-    pub fn to_json(&self) -> Value {
-        let mut value = self.fields.to_json();
-        if let Value::Object(object) = &mut value {
-            object.insert("id".into(), json!(self.id));
-            object.insert("published_at".into(), json!(format_time(self.published_at)));
-            object.insert("updated_at".into(), json!(format_time(self.updated_at)));
-        }
-        value
+    /// The article as the API shows it.
+    pub fn to_json(&self) -> ArticleJson<'_> {
+        ArticleJson::new(self, true)
     }
 
     /// The article in the shape `syndic import` reads: no service-assigned
     /// `id` or `updated_at`.
-    pub fn to_import_json(&self) -> Value {
-        let mut value = self.fields.to_json();
-        if let Value::Object(object) = &mut value {
-            object.insert("published_at".into(), json!(format_time(self.published_at)));
-        }
-        value
+    pub fn to_import_json(&self) -> ArticleJson<'_> {
+        ArticleJson::new(self, false)
     }
 
     /// Whether the article shows in feeds at `now`.
     pub fn is_live(&self, now: DateTime<Utc>) -> bool {
         self.fields.status == ArticleStatus::Published && self.published_at <= now
-    }
-}
-
-impl ArticleFields {
-    fn to_json(&self) -> Value {
-        json!({
-            "external_id": self.external_id.as_ref().map(ExternalId::as_str),
-            "category": self.category.as_str(),
-            "title": self.title.as_str(),
-            "summary": self.summary,
-            "content_html": self.content_html,
-            "url": self.url.as_ref().map(AbsoluteUrl::as_str),
-            "author": self.author,
-            "contributors": self.contributors,
-            "source": self.source.as_ref().map(|s| json!({
-                "name": s.name,
-                "url": s.url.as_str(),
-                "feed_url": s.feed_url.as_ref().map(AbsoluteUrl::as_str),
-            })),
-            "copyright": self.copyright,
-            "tags": self.tags,
-            "image": self.image.as_ref().map(|i| json!({
-                "url": i.url.as_str(),
-                "mime_type": i.mime_type,
-                "length": i.length,
-            })),
-            "status": self.status.as_str(),
-        })
     }
 }
 
@@ -372,6 +430,8 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn full() -> Value {

@@ -1,5 +1,7 @@
 //! Which database a `--database-url` names.
 
+use super::input::Invalid;
+
 /// Which engine a `--database-url` names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
@@ -10,21 +12,21 @@ pub enum DatabaseUrl {
 }
 
 impl DatabaseUrl {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
         if let Some(path) = raw
             .strip_prefix("sqlite://")
             .or_else(|| raw.strip_prefix("sqlite:"))
         {
             if path.is_empty() {
-                return Err("sqlite:// needs a file path".to_owned());
+                return Err("sqlite:// needs a file path".into());
             }
             Ok(Self::Sqlite(path.to_owned()))
         } else if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
             Ok(Self::Postgres(raw.to_owned()))
         } else {
-            Err(format!(
+            Err(Invalid(format!(
                 "unsupported database URL {raw:?}: use sqlite://PATH or postgres://…"
-            ))
+            )))
         }
     }
 }

@@ -5,17 +5,19 @@ mod article;
 mod category;
 mod database_url;
 mod feed;
-mod json_fields;
+mod input;
 mod text;
 mod token;
 
 pub use article::{
     format_time, is_representable, merge_patch, sanitize_html, truncate_to_micros, Article,
-    ArticleFields, ArticleStatus, Contributor, Image, NewArticle, Source,
+    ArticleFields, ArticleInput, ArticleJson, ArticleStatus, Contributor, Image, NewArticle,
+    Source,
 };
-pub use category::{Category, CategoryFields};
+pub use category::{Category, CategoryFields, CategoryInput, CategoryJson};
 pub use database_url::DatabaseUrl;
 pub use feed::{feed_url, FeedFormat, FeedName, Scope, SITE_FEED_NAME};
+pub use input::{Field, Invalid};
 pub use text::{AbsoluteUrl, ExternalId, Slug, Title};
 pub use token::{generate_token, hash_token};
 

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::input::Invalid;
+
 /// A category slug: `[a-z0-9][a-z0-9-]{0,63}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Slug(String);
@@ -10,7 +12,7 @@ impl Slug {
     /// Largest slug length, in bytes (all allowed characters are ASCII).
     pub const MAX_LEN: usize = 64;
 
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let bytes = raw.as_bytes();
         let valid_first = bytes
             .first()
@@ -21,7 +23,7 @@ impl Slug {
         if valid_first && valid_rest && bytes.len() <= Self::MAX_LEN {
             Ok(Self(raw.to_owned()))
         } else {
-            Err("must match [a-z0-9][a-z0-9-]{0,63}".to_owned())
+            Err("must match [a-z0-9][a-z0-9-]{0,63}".into())
         }
     }
 
@@ -44,16 +46,19 @@ impl Title {
     /// Longest title, in Unicode scalar values.
     pub const MAX_CHARS: usize = 1000;
 
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
         // Control characters and U+FFFE/U+FFFF count as blank: XML cannot
         // carry them, so a feed would show an empty title.
         let invisible =
             |c: char| c.is_whitespace() || c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}');
         if raw.chars().all(invisible) {
-            return Err("must not be blank".to_owned());
+            return Err("must not be blank".into());
         }
         if raw.chars().count() > Self::MAX_CHARS {
-            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
+            return Err(Invalid(format!(
+                "must be at most {} characters",
+                Self::MAX_CHARS
+            )));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -68,13 +73,13 @@ impl Title {
 pub struct AbsoluteUrl(url::Url);
 
 impl AbsoluteUrl {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let parsed = url::Url::parse(raw).map_err(|e| format!("not an absolute URL: {e}"))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err("must be an http or https URL".to_owned());
+            return Err("must be an http or https URL".into());
         }
         if parsed.host_str().is_none_or(str::is_empty) {
-            return Err("must have a host".to_owned());
+            return Err("must have a host".into());
         }
         Ok(Self(parsed))
     }
@@ -92,7 +97,10 @@ impl AbsoluteUrl {
         self.0.host_str().unwrap_or_default()
     }
 
-    /// This URL with `path` (relative to it) resolved against it.
+    /// This URL with `path` (relative to it) resolved against it. Callers
+    /// pass paths syndic builds itself (slugs, ids, fixed names), which an
+    /// http(s) base always resolves; url's error cases (a bad host or port
+    /// after `//`) cannot arise, and the last arm only keeps this total.
     pub fn join(&self, path: &str) -> Self {
         match self.0.join(path) {
             Ok(joined) => Self(joined),
@@ -114,12 +122,15 @@ pub struct ExternalId(String);
 impl ExternalId {
     pub const MAX_CHARS: usize = 255;
 
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
         if raw.is_empty() || raw.chars().count() > Self::MAX_CHARS {
-            return Err(format!("must be 1 to {} characters", Self::MAX_CHARS));
+            return Err(Invalid(format!(
+                "must be 1 to {} characters",
+                Self::MAX_CHARS
+            )));
         }
         if raw.chars().any(char::is_control) {
-            return Err("must not contain control characters".to_owned());
+            return Err("must not contain control characters".into());
         }
         Ok(Self(raw.to_owned()))
     }

@@ -7,18 +7,26 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::DateTime;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::auth::Writer;
 use super::body::{read_json, Accepts};
 use super::query::parse_limit;
 use crate::domain::{
-    is_representable, merge_patch, Article, ArticleStatus, ExternalId, FieldError, NewArticle, Slug,
+    is_representable, merge_patch, Article, ArticleJson, ArticleStatus, ExternalId, FieldError,
+    NewArticle, Slug,
 };
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{self, ArticleCursor, ArticleFilter, Upserted};
+
+/// A page of the article listing.
+#[derive(Serialize)]
+struct ArticlePage<'a> {
+    items: Vec<ArticleJson<'a>>,
+    next_cursor: Option<String>,
+}
 
 /// Most articles in one batch call.
 pub const MAX_BATCH_ARTICLES: usize = 1000;
@@ -116,7 +124,8 @@ pub async fn patch(
         .db
         .write(move |conn, clock| {
             store::update_article(conn, clock, id, |existing| {
-                let mut document = existing.to_json();
+                let mut document = serde_json::to_value(existing.to_json())
+                    .map_err(|e| vec![FieldError::new("", e.to_string())])?;
                 merge_patch(&mut document, &patch);
                 NewArticle::from_json(&document)
             })
@@ -341,6 +350,8 @@ pub async fn list(
     } else {
         None
     };
-    let items: Vec<Value> = shown.iter().map(Article::to_json).collect();
-    Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": next_cursor })))
+    Ok(HttpResponse::Ok().json(ArticlePage {
+        items: shown.iter().map(Article::to_json).collect(),
+        next_cursor,
+    }))
 }

@@ -2,14 +2,20 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
 
 use super::auth::Writer;
 use super::body::{read_json, Accepts};
-use crate::domain::{Category, CategoryFields, Slug};
+use crate::domain::{Category, CategoryFields, CategoryJson, Slug};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store;
+
+/// Every category.
+#[derive(Serialize)]
+struct CategoryList<'a> {
+    items: Vec<CategoryJson<'a>>,
+}
 
 /// A slug from the path; anything that is not a slug names no category.
 fn path_slug(raw: &str) -> Result<Slug, ApiError> {
@@ -22,8 +28,9 @@ fn category_not_found(slug: &Slug) -> ApiError {
 
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let categories = state.db.query(store::list_categories).await?;
-    let items: Vec<_> = categories.iter().map(Category::to_json).collect();
-    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(CategoryList {
+        items: categories.iter().map(Category::to_json).collect(),
+    }))
 }
 
 pub async fn show(

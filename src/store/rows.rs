@@ -7,7 +7,7 @@ use diesel::result::Error as DieselError;
 use super::schema::{articles, categories};
 use crate::domain::{
     AbsoluteUrl, Article, ArticleFields, ArticleStatus, Category, CategoryFields, Contributor,
-    ExternalId, Image, Slug, Source, Title,
+    ExternalId, Image, Invalid, Slug, Source, Title,
 };
 
 #[derive(Queryable, Selectable)]
@@ -107,14 +107,14 @@ fn to_json_text<T: serde::Serialize>(value: &T) -> String {
 
 /// Stored data that no longer parses: reported as a deserialization error
 /// rather than served.
-fn corrupt(what: &str, id: i64, message: String) -> DieselError {
+fn corrupt(what: &str, id: i64, message: impl std::fmt::Display) -> DieselError {
     DieselError::DeserializationError(format!("{what} {id}: {message}").into())
 }
 
 impl ArticleRow {
     pub fn into_article(self, category: &str) -> Result<Article, DieselError> {
         let id = self.id;
-        let bad = |message: String| corrupt("article", id, message);
+        let bad = |invalid: Invalid| corrupt("article", id, invalid);
         let parse_url = |raw: &str| AbsoluteUrl::parse(raw).map_err(bad);
         let source = match (self.source_name, self.source_url) {
             (Some(name), Some(url)) => Some(Source {
@@ -133,8 +133,9 @@ impl ArticleRow {
             _ => None,
         };
         let contributors: Vec<Contributor> =
-            serde_json::from_str(&self.contributors).map_err(|e| bad(e.to_string()))?;
-        let tags: Vec<String> = serde_json::from_str(&self.tags).map_err(|e| bad(e.to_string()))?;
+            serde_json::from_str(&self.contributors).map_err(|e| corrupt("article", id, e))?;
+        let tags: Vec<String> =
+            serde_json::from_str(&self.tags).map_err(|e| corrupt("article", id, e))?;
         Ok(Article {
             id,
             fields: ArticleFields {
