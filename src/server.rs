@@ -179,7 +179,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<RunningSer
                     Ok(response)
                 }
             })
-            .configure(routes::configure)
+            .configure(|cfg| routes::configure(cfg, &state.config))
     })
     // Without it, keep-alive responses can wait ~40 ms on delayed ACKs.
     .tcp_nodelay(true)

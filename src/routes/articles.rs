@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::DateTime;
@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::auth::Writer;
-use super::body::{read_json, Accepts};
 use super::query::parse_limit;
 use crate::domain::{
     is_representable, merge_patch, Article, ArticleJson, ArticleStatus, ExternalId, FieldError,
@@ -51,10 +50,9 @@ fn location(state: &AppState, article: &Article) -> String {
 pub async fn create(
     _writer: Writer,
     state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Payload,
+    body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_json(&req, payload, Accepts::Json, state.config.max_article_bytes).await?;
+    let body = body.into_inner();
     let new = NewArticle::from_json(&body).map_err(ApiError::Validation)?;
     let article = state
         .db
@@ -103,17 +101,10 @@ pub async fn patch(
     _writer: Writer,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    req: HttpRequest,
-    payload: web::Payload,
+    body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let patch = read_json(
-        &req,
-        payload,
-        Accepts::MergePatch,
-        state.config.max_article_bytes,
-    )
-    .await?;
+    let patch = body.into_inner();
     if !patch.is_object() {
         return Err(ApiError::validation(
             "",
@@ -157,11 +148,10 @@ pub async fn upsert(
     _writer: Writer,
     state: web::Data<AppState>,
     external_id: web::Path<String>,
-    req: HttpRequest,
-    payload: web::Payload,
+    body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let key = external_id.into_inner();
-    let mut body = read_json(&req, payload, Accepts::Json, state.config.max_article_bytes).await?;
+    let mut body = body.into_inner();
     if let Value::Object(object) = &mut body {
         match object.get("external_id") {
             None | Some(Value::Null) => {
@@ -194,10 +184,9 @@ pub async fn upsert(
 pub async fn batch(
     _writer: Writer,
     state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Payload,
+    body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_json(&req, payload, Accepts::Json, state.config.max_batch_bytes).await?;
+    let body = body.into_inner();
     let articles = parse_batch(&body).map_err(ApiError::Validation)?;
     let outcomes = state
         .db

@@ -1,9 +1,16 @@
-//! Reading JSON request bodies with the content-type and size rules of the API.
+//! The JSON body rules of the write API, set on each resource: the media
+//! types a call takes (`415` otherwise, checked before the body is read),
+//! its size limit (`413`) and `400` for a body that does not parse, through
+//! actix's `JsonConfig`; all answered as problem+json.
+//!
+//! The media type is checked here because actix takes every `+json` type
+//! as JSON, and a JSON Patch sent to a merge-patch call must be refused.
 
-use actix_web::http::header;
-use actix_web::{web, HttpMessage, HttpRequest};
-use futures_util::StreamExt;
-use serde_json::Value;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::JsonPayloadError;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage};
 
 use crate::error::ApiError;
 
@@ -34,36 +41,53 @@ impl Accepts {
     }
 }
 
-/// Reads the body as JSON: `415` for another media type, `413` past `limit`
-/// bytes (checked on `Content-Length` first, then while streaming), `400`
-/// when it does not parse.
-pub async fn read_json(
-    req: &HttpRequest,
-    mut payload: web::Payload,
+/// The body rules of a resource whose calls take `accepts`, up to `limit` bytes.
+pub fn json_body(accepts: Accepts, limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .content_type_required(true)
+        .content_type(move |mime| accepts.allows(mime.essence_str()))
+        .error_handler(move |error, _| {
+            let refused = match error {
+                JsonPayloadError::OverflowKnownLength { .. }
+                | JsonPayloadError::Overflow { .. } => ApiError::PayloadTooLarge { limit },
+                JsonPayloadError::ContentType => ApiError::UnsupportedMediaType {
+                    expected: accepts.expected(),
+                },
+                JsonPayloadError::Deserialize(error) => ApiError::MalformedJson(Box::new(error)),
+                other => ApiError::MalformedJson(other.to_string().into()),
+            };
+            refused.into()
+        })
+}
+
+async fn require(
     accepts: Accepts,
-    limit: usize,
-) -> Result<Value, ApiError> {
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let media_type = req.mime_type().ok().flatten();
     if !media_type.is_some_and(|m| accepts.allows(m.essence_str())) {
         return Err(ApiError::UnsupportedMediaType {
             expected: accepts.expected(),
-        });
-    }
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(ApiError::PayloadTooLarge { limit });
-    }
-    let mut bytes = web::BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::MalformedJson(Box::new(e)))?;
-        if bytes.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge { limit });
         }
-        bytes.extend_from_slice(&chunk);
+        .into());
     }
-    serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(Box::new(e)))
+    next.call(req).await
+}
+
+/// Middleware of write routes that take `application/json` only.
+pub async fn json_only(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    require(Accepts::Json, req, next).await
+}
+
+/// Middleware of write routes that take a JSON merge patch (or JSON).
+pub async fn merge_patch(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    require(Accepts::MergePatch, req, next).await
 }

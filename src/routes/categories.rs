@@ -1,11 +1,11 @@
 //! `/api/v1/categories`: reads are public, writes need a token.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Serialize;
+use serde_json::Value;
 
 use super::auth::Writer;
-use super::body::{read_json, Accepts};
 use crate::domain::{Category, CategoryFields, CategoryJson, Slug};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -52,10 +52,9 @@ pub async fn show(
 pub async fn create(
     _writer: Writer,
     state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Payload,
+    body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_json(&req, payload, Accepts::Json, state.config.max_article_bytes).await?;
+    let body = body.into_inner();
     let (slug, fields) = CategoryFields::from_json(&body).map_err(ApiError::Validation)?;
     let slug = slug.ok_or_else(|| ApiError::validation("slug", "is required"))?;
     let category = state
@@ -75,11 +74,10 @@ pub async fn replace(
     _writer: Writer,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    req: HttpRequest,
-    payload: web::Payload,
+    body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = path_slug(&slug)?;
-    let body = read_json(&req, payload, Accepts::Json, state.config.max_article_bytes).await?;
+    let body = body.into_inner();
     let (body_slug, fields) = CategoryFields::from_json(&body).map_err(ApiError::Validation)?;
     if body_slug.is_some_and(|s| s != slug) {
         return Err(ApiError::validation(
