@@ -4,6 +4,7 @@
 # pre-compressed .gz with gzip_static), both on loopback, measured with wrk.
 #
 #   scripts/bench-polling.sh [SECONDS_PER_RUN]
+#   SYNDIC_BINARY=/path/to/syndic scripts/bench-polling.sh   # another build
 #
 # Scenarios: a warm 200 with the full body, a 304 answered to If-None-Match,
 # a gzip 200; each at 32 and 256 connections. Everything stops by itself.
@@ -25,10 +26,11 @@ trap cleanup EXIT
 if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null
 fi
-cargo build --release --quiet
+binary=${SYNDIC_BINARY:-target/release/syndic}
+[ -n "${SYNDIC_BINARY:-}" ] || cargo build --release --quiet
 
 # syndic with the demo content, logging off so the log is not what we measure.
-RUST_LOG=off target/release/syndic --database-url "sqlite://$work/syndic.db" \
+RUST_LOG=off "$binary" --database-url "sqlite://$work/syndic.db" \
     --bind "127.0.0.1:$syndic_port" serve --demo > "$work/syndic.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$syndic_port/healthz" >/dev/null && break; sleep 0.2; done

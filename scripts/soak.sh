@@ -16,10 +16,12 @@ if ! [[ $seconds =~ ^[0-9]+$ ]] || ((seconds < 1 || seconds > 3600)); then
     echo "usage: $0 [SECONDS] (1 to 3600)" >&2
     exit 2
 fi
-# SOAK_BINARY, SOAK_CONNECTIONS and SOAK_ARTICLES override the defaults.
+# SOAK_BINARY, SOAK_CONNECTIONS, SOAK_ARTICLES and GEN (the article
+# generator, default ../shared/tools/gen_articles.py) override the defaults.
+generator=${GEN:-../shared/tools/gen_articles.py}
 connections=${SOAK_CONNECTIONS:-32}
 articles=${SOAK_ARTICLES:-400}
-# The response cache holds at most this much (startup.rs CACHE_BYTES).
+# The response cache holds at most this much (server.rs CACHE_BYTES).
 cache_kib=$((64 * 1024))
 
 binary=${SOAK_BINARY:-target/release/syndic}
@@ -54,7 +56,7 @@ for _ in $(seq 100); do
 done
 curl -sf "$base/readyz" >/dev/null || { cat "$work/syndic.log" >&2; exit 1; }
 
-python3 /work/shared/tools/gen_articles.py --articles "$articles" --categories 6 --quiet \
+python3 "$generator" --articles "$articles" --categories 6 --quiet \
     --out "$work/articles.ndjson" --categories-out "$work/categories.json"
 "$binary" import "$work/articles.ndjson" --categories "$work/categories.json" >"$work/import.log" 2>&1 ||
     { cat "$work/import.log" >&2; exit 1; }

@@ -22,7 +22,13 @@ use crate::error::ApiError;
 
 /// Every route of the service, with the body limits of `config`.
 pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
-    let article_body = || json_body(Accepts::Json, config.max_article_bytes);
+    public_routes(cfg);
+    write_api(cfg, config);
+    cfg.default_service(web::to(not_found));
+}
+
+/// What anyone may read: health, feeds, partner widgets, the directory.
+fn public_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz").route(web::get().to(health::live)))
         .service(resource("/readyz").route(web::get().to(health::ready)))
         .service(resource("/metrics").route(web::get().to(health::metrics)))
@@ -60,69 +66,73 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .wrap(page_headers())
                 .route(web::get().to(pages::category))
                 .route(web::head().to(pages::category)),
-        )
-        .service(
-            resource("/api/v1/categories")
-                .app_data(article_body())
-                .route(web::get().to(categories::list))
-                .route(
-                    web::post()
-                        .to(categories::create)
-                        .wrap(from_fn(body::json_only)),
-                ),
-        )
-        .service(
-            resource("/api/v1/categories/{slug}")
-                .app_data(article_body())
-                .route(web::get().to(categories::show))
-                .route(
-                    web::put()
-                        .to(categories::replace)
-                        .wrap(from_fn(body::json_only)),
-                )
-                .route(web::delete().to(categories::delete)),
-        )
-        .service(
-            resource("/api/v1/articles")
-                .app_data(article_body())
-                .route(web::get().to(articles::list))
-                .route(
-                    web::post()
-                        .to(articles::create)
-                        .wrap(from_fn(body::json_only)),
-                ),
-        )
-        .service(
-            resource("/api/v1/articles/batch")
-                .app_data(json_body(Accepts::Json, config.max_batch_bytes))
-                .route(
-                    web::post()
-                        .to(articles::batch)
-                        .wrap(from_fn(body::json_only)),
-                ),
-        )
-        .service(
-            resource("/api/v1/articles/by-external-id/{external_id}")
-                .app_data(article_body())
-                .route(web::get().to(articles::show_by_external_id))
-                .route(
-                    web::put()
-                        .to(articles::upsert)
-                        .wrap(from_fn(body::json_only)),
-                ),
-        )
-        .service(
-            resource("/api/v1/articles/{id}")
-                .app_data(json_body(Accepts::MergePatch, config.max_article_bytes))
-                .route(web::get().to(articles::show))
-                .route(
-                    web::patch()
-                        .to(articles::patch)
-                        .wrap(from_fn(body::merge_patch)),
-                )
-                .route(web::delete().to(articles::delete)),
-        )
-        .default_service(web::to(not_found));
+        );
+}
+
+/// The JSON API under `/api/v1` (writes and article reads need a token).
+fn write_api(cfg: &mut web::ServiceConfig, config: &Config) {
+    let article_body = || json_body(Accepts::Json, config.max_article_bytes);
+    cfg.service(
+        resource("/api/v1/categories")
+            .app_data(article_body())
+            .route(web::get().to(categories::list))
+            .route(
+                web::post()
+                    .to(categories::create)
+                    .wrap(from_fn(body::json_only)),
+            ),
+    )
+    .service(
+        resource("/api/v1/categories/{slug}")
+            .app_data(article_body())
+            .route(web::get().to(categories::show))
+            .route(
+                web::put()
+                    .to(categories::replace)
+                    .wrap(from_fn(body::json_only)),
+            )
+            .route(web::delete().to(categories::delete)),
+    )
+    .service(
+        resource("/api/v1/articles")
+            .app_data(article_body())
+            .route(web::get().to(articles::list))
+            .route(
+                web::post()
+                    .to(articles::create)
+                    .wrap(from_fn(body::json_only)),
+            ),
+    )
+    .service(
+        resource("/api/v1/articles/batch")
+            .app_data(json_body(Accepts::Json, config.max_batch_bytes))
+            .route(
+                web::post()
+                    .to(articles::batch)
+                    .wrap(from_fn(body::json_only)),
+            ),
+    )
+    .service(
+        resource("/api/v1/articles/by-external-id/{external_id}")
+            .app_data(article_body())
+            .route(web::get().to(articles::show_by_external_id))
+            .route(
+                web::put()
+                    .to(articles::upsert)
+                    .wrap(from_fn(body::json_only)),
+            ),
+    )
+    .service(
+        resource("/api/v1/articles/{id}")
+            .app_data(json_body(Accepts::MergePatch, config.max_article_bytes))
+            .route(web::get().to(articles::show))
+            .route(
+                web::patch()
+                    .to(articles::patch)
+                    .wrap(from_fn(body::merge_patch)),
+            )
+            .route(web::delete().to(articles::delete)),
+    );
 }
 
 /// The HTML pages' content security policy, on every answer of theirs.
