@@ -33,6 +33,8 @@ pub struct Metrics {
     /// WebSub ping attempts by outcome: `sent`, `failed` (to be retried),
     /// `given_up`.
     pub websub_pings: IntCounterVec,
+    /// Rounds of the WebSub worker finished (whether or not anything was due).
+    pub websub_rounds: IntCounter,
     ok: AtomicU64,
     not_modified: AtomicU64,
 }
@@ -93,6 +95,11 @@ impl Metrics {
             &["outcome"],
         )?;
         registry.register(Box::new(websub_queue_depth.clone()))?;
+        let websub_rounds = IntCounter::new(
+            "websub_rounds_total",
+            "Rounds of the WebSub worker finished",
+        )?;
+        registry.register(Box::new(websub_rounds.clone()))?;
         let change_notifications = IntCounter::new(
             "change_notifications_total",
             "Times change notifications arrived from PostgreSQL (LISTEN)",
@@ -120,6 +127,7 @@ impl Metrics {
             change_listener_reconnects,
             websub_queue_depth,
             websub_pings,
+            websub_rounds,
             ok: AtomicU64::new(0),
             not_modified: AtomicU64::new(0),
         })

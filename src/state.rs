@@ -135,8 +135,9 @@ impl Db {
         .await
     }
 
-    /// The one place database work leaves the event loop.
-    async fn off_the_event_loop<T, E, F>(work: F) -> Result<T, E>
+    /// The one place database work leaves the event loop (also for the
+    /// change listener's own connection, which is not pooled).
+    pub async fn off_the_event_loop<T, E, F>(work: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<DbError> + Send + 'static,

@@ -8,8 +8,8 @@ use actix_web::web;
 
 use crate::domain::DatabaseUrl;
 use crate::error::error_chain;
-use crate::state::AppState;
-use crate::store::{self, ConnectError, DbConnection};
+use crate::state::{AppState, Db};
+use crate::store::{self, ConnectError, DbConnection, DbError};
 
 /// How often the change log is read for writes made by other processes.
 const CHANGE_POLL_INTERVAL: Duration = Duration::from_secs(1);
@@ -42,7 +42,7 @@ enum ListenError {
     #[error("query failed")]
     Query(#[from] diesel::result::Error),
     #[error("the listening task did not finish")]
-    Cancelled,
+    Cancelled(#[from] DbError),
 }
 
 /// On PostgreSQL, keeps a dedicated connection listening for the
@@ -59,13 +59,12 @@ pub async fn listen(state: web::Data<AppState>) {
     let mut connected_before = false;
     loop {
         let url = state.config.database_url.clone();
-        let connected = web::block(move || -> Result<DbConnection, ListenError> {
+        let connected = Db::off_the_event_loop(move || -> Result<DbConnection, ListenError> {
             let mut conn = store::establish(&url)?;
             store::listen_for_changes(&mut conn)?;
             Ok(conn)
         })
-        .await
-        .unwrap_or(Err(ListenError::Cancelled));
+        .await;
         match connected {
             Ok(conn) => {
                 delay = Duration::from_millis(250);
@@ -101,9 +100,9 @@ async fn follow_notifications(mut conn: DbConnection, state: &web::Data<AppState
             last_check = Instant::now();
         }
         let round_state = state.clone();
-        let round = web::block(move || {
+        let round = Db::off_the_event_loop(move || {
             let result = poll_once(&mut conn, notified, check_alive, &round_state);
-            (conn, result)
+            Ok::<_, ListenError>((conn, result))
         })
         .await;
         match round {
@@ -114,7 +113,7 @@ async fn follow_notifications(mut conn: DbConnection, state: &web::Data<AppState
                 }
             }
             Ok((_, Err(error))) => return error.into(),
-            Err(_) => return ListenError::Cancelled,
+            Err(error) => return error,
         }
         notified = false;
         actix_web::rt::time::sleep(NOTIFICATION_POLL).await;

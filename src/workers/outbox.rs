@@ -108,6 +108,7 @@ pub async fn publish(state: web::Data<AppState>, mut stop: watch::Receiver<bool>
         if let Err(error) = publish_round(&state, &client).await {
             tracing::warn!(error = %error_chain(&error), "WebSub round failed");
         }
+        state.metrics.websub_rounds.inc();
     }
 }
 

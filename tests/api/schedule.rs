@@ -103,7 +103,7 @@ async fn schedule_and_wait(backend: Backend, ahead: Duration) {
         &everything(&app).await,
         "a millisecond before its time",
     );
-    hub.assert_quiet().await;
+    hub.assert_quiet(&app).await;
 
     // Its time comes: no write, yet its feeds change.
     app.advance(Duration::milliseconds(1));
@@ -170,7 +170,7 @@ async fn schedule_and_wait(backend: Backend, ahead: Duration) {
         feed_urls(&app, &["all", "local"]),
         "pinged when it went live"
     );
-    hub.assert_quiet().await;
+    hub.assert_quiet(&app).await;
 }
 
 crate::for_both_backends! {

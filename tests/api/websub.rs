@@ -106,10 +106,15 @@ impl StandInHub {
         }
     }
 
-    /// Asserts that nothing more arrives for a while (longer than a
-    /// publishing round).
-    pub async fn assert_quiet(&self) {
-        actix_web::rt::time::sleep(Duration::from_millis(2500)).await;
+    /// Asserts that nothing more arrives while `node`'s WebSub worker
+    /// finishes two more rounds (so one whole round began after this call).
+    pub async fn assert_quiet(&self, node: &TestApp) {
+        let rounds = node.metric("syndic_websub_rounds_total").await;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while node.metric("syndic_websub_rounds_total").await < rounds + 2.0 {
+            assert!(Instant::now() < deadline, "the WebSub worker stopped");
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        }
         let received = self.state.received.lock().expect("lock");
         assert!(received.is_empty(), "unexpected pings: {received:#?}");
     }
@@ -228,7 +233,7 @@ crate::for_both_backends! {
         let mut draft = sample_article("local", "ext-draft");
         draft["status"] = json!("draft");
         app.create_article(&draft).await;
-        hub.assert_quiet().await;
+        hub.assert_quiet(&app).await;
         assert_eq!(app.metric("syndic_websub_pings_total{outcome=\"sent\"}").await, 39.0);
         assert_eq!(app.metric("syndic_websub_queue_depth").await, 0.0);
     }
@@ -279,13 +284,13 @@ crate::for_both_backends! {
         scheduled["published_at"] = json!((app.clock.now() + chrono::Duration::seconds(3)).to_rfc3339());
         app.create_article(&scheduled).await;
         // SPEC §4.7: nothing is announced before its time.
-        hub.assert_quiet().await;
+        hub.assert_quiet(&app).await;
         app.advance(chrono::Duration::seconds(3));
-        hub.assert_quiet().await;
+        hub.assert_quiet(&app).await;
         // Announced once every node's clock has passed its time.
         app.advance(chrono::Duration::milliseconds(1500));
         assert_eq!(topics(&hub.take(6).await), feed_urls(&app, &["all", "local"]), "when it went live");
-        hub.assert_quiet().await;
+        hub.assert_quiet(&app).await;
     }
 
     async fn pings_pending_at_shutdown_are_sent_after_a_restart(backend: Backend) {
@@ -317,7 +322,7 @@ crate::for_both_backends! {
         // Their retry is due a second after the failure.
         restarted.advance(chrono::Duration::milliseconds(1500));
         assert_eq!(topics(&hub.take(3).await), feed_urls(&app, &["local"]), "the pings made before the restart");
-        hub.assert_quiet().await;
+        hub.assert_quiet(&restarted).await;
         assert_eq!(restarted.metric("syndic_websub_queue_depth").await, 0.0);
     }
 }
@@ -349,7 +354,7 @@ async fn two_nodes_send_each_ping_once_postgres() {
         .await;
     assert_eq!(edited.status(), 200);
     assert_eq!(topics(&hub.take(6).await), feed_urls(&a, &["all", "local"]));
-    hub.assert_quiet().await;
+    hub.assert_quiet(&a).await;
     let sent = a
         .metric("syndic_websub_pings_total{outcome=\"sent\"}")
         .await
