@@ -116,6 +116,8 @@ fn bench_render(c: &mut Criterion) {
         url: url("https://news.example.cn/"),
         language: "zh-CN".to_owned(),
         default_copyright: Some("© 2026 南方新闻社".to_owned()),
+        icon: None,
+        logo: None,
     };
     let categories = categories();
     let hubs = vec!["https://hub.example.com/".to_owned()];

@@ -44,6 +44,14 @@ pub struct SettingsArgs {
     #[arg(long, global = true, env = "SYNDIC_DEFAULT_COPYRIGHT")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_copyright: Option<String>,
+    /// A square image of the site for feed readers (Atom icon, JSON Feed icon)
+    #[arg(long, global = true, env = "SYNDIC_SITE_ICON")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_icon: Option<String>,
+    /// A wide image of the site (RSS <image>, Atom logo)
+    #[arg(long, global = true, env = "SYNDIC_SITE_LOGO")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_logo: Option<String>,
     /// Items per feed page [default: 20]
     #[arg(long, global = true, env = "SYNDIC_DEFAULT_ITEMS")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -230,6 +238,14 @@ impl Config {
                 url: parse_url("site-url", &required(settings.site_url, "site-url")?)?,
                 language: required(settings.site_language, "site-language")?,
                 default_copyright: settings.default_copyright,
+                icon: settings
+                    .site_icon
+                    .map(|url| parse_url("site-icon", &url))
+                    .transpose()?,
+                logo: settings
+                    .site_logo
+                    .map(|url| parse_url("site-logo", &url))
+                    .transpose()?,
             },
             default_items,
             max_items,

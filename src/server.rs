@@ -93,6 +93,8 @@ fn site_fingerprint(config: &Config) -> String {
         site.url.as_str(),
         site.language,
         site.default_copyright,
+        site.icon.as_ref().map(|url| url.as_str()),
+        site.logo.as_ref().map(|url| url.as_str()),
         config.base_url.as_str(),
         hubs,
         config.max_age,

@@ -254,6 +254,8 @@ fuzz_target!(|input: Input| {
         url: input.site_url.build(),
         language: input.language.clone(),
         default_copyright: input.default_copyright.clone(),
+        icon: None,
+        logo: None,
     };
     let categories: Vec<Category> = input
         .categories

@@ -61,4 +61,8 @@ pub struct SiteSettings {
     pub language: String,
     /// Copyright used when neither the article nor its category has one.
     pub default_copyright: Option<String>,
+    /// A square image of the site (Atom `icon`, JSON Feed `icon`/`favicon`).
+    pub icon: Option<AbsoluteUrl>,
+    /// A wide image of the site (RSS `<image>`, Atom `logo`).
+    pub logo: Option<AbsoluteUrl>,
 }

@@ -37,6 +37,8 @@ pub(super) fn render(feed: &Feed<'_>) -> Vec<u8> {
             .map(|article| entry(feed, article))
             .collect(),
         lang: Some(xml_text(&site.language)),
+        icon: site.icon.as_ref().map(|url| xml_text(url.as_str())),
+        logo: site.logo.as_ref().map(|url| xml_text(url.as_str())),
         ..atom_syndication::Feed::default()
     };
     let mut out = Vec::with_capacity(estimated_size(feed));

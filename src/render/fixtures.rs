@@ -27,6 +27,8 @@ pub fn site() -> SiteSettings {
         url: url("https://news.example.cn/"),
         language: "zh-CN".to_owned(),
         default_copyright: Some("© 2026 南方新闻社 版权所有".to_owned()),
+        icon: Some(url("https://news.example.cn/icon-512.png")),
+        logo: Some(url("https://news.example.cn/logo-wide.png")),
     }
 }
 

@@ -23,6 +23,10 @@ struct Document<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     next_url: Option<&'a str>,
     description: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    icon: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    favicon: Option<&'a str>,
     language: &'a str,
     authors: Vec<Author<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -32,7 +36,7 @@ struct Document<'a> {
     syndic: FeedExtension<'a>,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 struct Author<'a> {
     name: std::borrow::Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -71,6 +75,9 @@ struct Item<'a> {
     image: Option<&'a str>,
     date_published: String,
     date_modified: String,
+    /// JSON Feed 1.0's single author (the first of `authors`), for older parsers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    author: Option<Author<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     authors: Vec<Author<'a>>,
     tags: Vec<&'a str>,
@@ -110,6 +117,8 @@ pub(super) fn render(feed: &Feed<'_>) -> Vec<u8> {
         feed_url: &feed.links.self_url,
         next_url: feed.links.next.as_deref(),
         description: feed_description(feed),
+        icon: site.icon.as_ref().map(|url| url.as_str()),
+        favicon: site.icon.as_ref().map(|url| url.as_str()),
         language: &site.language,
         authors: vec![Author {
             name: site.title.as_str().into(),
@@ -168,6 +177,7 @@ fn item<'a>(feed: &Feed<'a>, article: &'a Article) -> Item<'a> {
         image: fields.image.as_ref().map(|i| i.url.as_str()),
         date_published: format_time(article.published_at),
         date_modified: format_time(article.updated_at),
+        author: authors.first().cloned(),
         authors,
         tags: item_terms(category, article),
         attachments: fields

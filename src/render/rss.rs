@@ -3,7 +3,7 @@
 
 use ::rss::extension::atom::{AtomExtension, Link};
 use ::rss::extension::dublincore::DublinCoreExtension;
-use ::rss::{Category, Channel, Enclosure, Guid, Item, Source};
+use ::rss::{Category, Channel, Enclosure, Guid, Image, Item, Source};
 
 use super::{
     article_id, article_url, atom_link as link, category_of, contributor_label,
@@ -24,6 +24,18 @@ pub(super) fn render(feed: &Feed<'_>) -> Vec<u8> {
         last_build_date: Some(rfc2822(feed.updated)),
         generator: Some(GENERATOR.to_owned()),
         ttl: Some(feed.ttl_minutes.to_string()),
+        // The title and link repeat the channel's, as RSS readers expect.
+        image: feed
+            .site
+            .logo
+            .as_ref()
+            .or(feed.site.icon.as_ref())
+            .map(|url| Image {
+                url: xml_text(url.as_str()),
+                title: xml_text(&feed_title(feed)),
+                link: xml_text(&feed.links.alternate),
+                ..Image::default()
+            }),
         atom_ext: Some(AtomExtension {
             links: channel_links(feed),
         }),

@@ -801,6 +801,8 @@ proptest! {
             url: url("https://news.example.cn/"),
             language: texts.language.clone(),
             default_copyright: Some(o[10].clone()),
+            icon: None,
+            logo: None,
         };
         let category = Category {
             id: 1,
@@ -907,4 +909,56 @@ fn rss_dates_outside_four_digit_years_are_clamped_not_panicking() {
     assert_eq!(rfc2822(year(2026)), "Mon, 1 Jun 2026 12:00:00 +0000");
     assert_eq!(rfc2822(year(-1)), "Sat, 1 Jan 0000 00:00:00 +0000");
     assert_eq!(rfc2822(year(12026)), "Fri, 31 Dec 9999 23:59:59 +0000");
+}
+
+#[test]
+fn the_site_icon_and_logo_reach_every_format_and_json_items_name_one_author() {
+    let (site, categories, articles) = (
+        fixtures::site(),
+        fixtures::categories(),
+        fixtures::articles(),
+    );
+    let icon = "https://news.example.cn/icon-512.png";
+    let logo = "https://news.example.cn/logo-wide.png";
+
+    let rss = rss(&fixtures::feed(&site, &categories, &articles, &[], "rss"));
+    let parsed = feed_rs::parser::parse(rss.as_slice()).expect("feed-rs parses the RSS");
+    let image = parsed.logo.expect("RSS <image>");
+    assert_eq!(image.uri, logo);
+    assert_eq!(
+        image.title.as_deref(),
+        Some(site.title.as_str()),
+        "the channel's title"
+    );
+
+    let atom = atom(&fixtures::feed(&site, &categories, &articles, &[], "atom"));
+    let parsed = feed_rs::parser::parse(atom.as_slice()).expect("feed-rs parses the Atom");
+    assert_eq!(parsed.icon.expect("Atom icon").uri, icon);
+    assert_eq!(parsed.logo.expect("Atom logo").uri, logo);
+
+    let json = json_feed(&fixtures::feed(&site, &categories, &articles, &[], "json"));
+    let document: serde_json::Value = serde_json::from_slice(&json).expect("JSON");
+    assert_eq!(document["icon"], icon);
+    assert_eq!(document["favicon"], icon);
+    for item in document["items"].as_array().expect("items") {
+        match item["authors"].as_array() {
+            Some(authors) => assert_eq!(item["author"], authors[0], "the first of authors"),
+            None => assert!(item.get("author").is_none()),
+        }
+    }
+
+    let bare = SiteSettings {
+        icon: None,
+        logo: None,
+        ..fixtures::site()
+    };
+    let rss = String::from_utf8(rss_of(&bare, &categories, &articles)).expect("UTF-8");
+    assert!(
+        !rss.contains("<image>"),
+        "no artwork configured, no <image>"
+    );
+}
+
+fn rss_of(site: &SiteSettings, categories: &[Category], articles: &[Article]) -> Vec<u8> {
+    rss(&fixtures::feed(site, categories, articles, &[], "rss"))
 }

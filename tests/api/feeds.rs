@@ -5,7 +5,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{sample_article, TestApp};
+use crate::helpers::{sample_article, spawn_on, Backend, TestApp, TestDatabase};
 use crate::on_both_backends;
 
 const ATOM: &str = "http://www.w3.org/2005/Atom";
@@ -307,5 +307,37 @@ on_both_backends! {
         let (_, body) = fetch(&app, "/feeds/world.json").await;
         let feed: Value = serde_json::from_str(&body).expect("JSON");
         assert_eq!(feed["items"][0]["title"], article["title"], "JSON keeps text byte for byte");
+    }
+}
+
+crate::for_both_backends! {
+    async fn the_site_artwork_is_in_every_format(backend: Backend) {
+        let Some(db) = TestDatabase::create(backend) else {
+            return;
+        };
+        let icon = "https://news.example.cn/static/icon-512.png";
+        let logo = "https://news.example.cn/static/logo.png";
+        let app = spawn_on(db, |settings| {
+            settings.site_icon = Some(icon.to_owned());
+            settings.site_logo = Some(logo.to_owned());
+        })
+        .await;
+        seed(&app).await;
+        for (path, expected_icon, expected_logo) in [
+            ("/feeds/all.rss", None, Some(logo)),
+            ("/feeds/politics.atom", Some(icon), Some(logo)),
+            // feed-rs reads JSON Feed's `favicon` as the icon and its
+            // (large, square) `icon` as the logo: both are the site icon.
+            ("/feeds/all.json", Some(icon), Some(icon)),
+        ] {
+            let body = app.get(path).await.text().await.expect("body");
+            let parsed = feed_rs::parser::parse(body.as_bytes()).expect("feed-rs parses it");
+            assert_eq!(parsed.icon.map(|i| i.uri).as_deref(), expected_icon, "{path}");
+            assert_eq!(parsed.logo.map(|i| i.uri).as_deref(), expected_logo, "{path}");
+        }
+        let json: Value = serde_json::from_str(&app.get("/feeds/all.json").await.text().await.expect("body")).expect("JSON");
+        assert_eq!(json["favicon"], icon);
+        let item = &json["items"][0];
+        assert_eq!(item["author"], item["authors"][0], "JSON Feed 1.0 author beside authors");
     }
 }
