@@ -5,7 +5,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{sample_article, spawn_on, Backend, TestApp, TestDatabase};
+use crate::helpers::{sample_article, spawn_on, TestApp, TestDatabase};
 use crate::on_both_backends;
 
 const ATOM: &str = "http://www.w3.org/2005/Atom";
