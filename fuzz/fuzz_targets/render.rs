@@ -80,6 +80,9 @@ struct ImageInput {
     url: UrlInput,
     mime_type: String,
     length: Option<u64>,
+    width: Option<u32>,
+    height: Option<u32>,
+    caption: Option<String>,
 }
 
 #[derive(Debug, Arbitrary)]
@@ -178,6 +181,9 @@ fn article(input: &ArticleInput, categories: &[Category]) -> Option<Article> {
         url: i.url.build(),
         mime_type: i.mime_type.clone(),
         length: i.length.filter(|n| i64::try_from(*n).is_ok()),
+        width: i.width,
+        height: i.height,
+        caption: i.caption.clone(),
     });
     Some(Article {
         id: input.id,

@@ -61,6 +61,16 @@ pub struct Image {
     pub mime_type: String,
     /// Size in bytes, when known.
     pub length: Option<u64>,
+    /// Size in pixels, when given (Media RSS `width`/`height`).
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// Plain text shown with the image (Media RSS `media:description`).
+    pub caption: Option<String>,
+}
+
+impl Image {
+    /// Largest width or height accepted, in pixels.
+    pub const MAX_PIXELS: u32 = 100_000;
 }
 
 /// Everything about an article that a writer controls. Text in `summary` and
@@ -202,6 +212,23 @@ struct ImageInput {
     url: Optional<String>,
     mime_type: Optional<String>,
     length: Optional<u64>,
+    width: Optional<u64>,
+    height: Optional<u64>,
+    caption: Optional<String>,
+}
+
+/// A width or height: a whole number of pixels from 1 to `Image::MAX_PIXELS`.
+fn pixels(checks: &mut Checks, field: &str, value: Optional<u64>) -> Option<u32> {
+    match value? {
+        Field::Given(n) if (1..=u64::from(Image::MAX_PIXELS)).contains(&n) => u32::try_from(n).ok(),
+        _ => {
+            checks.fail(
+                field,
+                format!("must be an integer from 1 to {}", Image::MAX_PIXELS),
+            );
+            None
+        }
+    }
 }
 
 impl TryFrom<ArticleInput> for NewArticle {
@@ -244,10 +271,16 @@ impl TryFrom<ArticleInput> for NewArticle {
                     None
                 }
             };
+            let width = pixels(checks, "width", image.width);
+            let height = pixels(checks, "height", image.height);
+            let caption = checks.optional_text("caption", image.caption);
             Some(Image {
                 url: url?,
                 mime_type: mime_type?,
                 length,
+                width,
+                height,
+                caption,
             })
         });
         let fields = match (category, title) {
@@ -332,6 +365,12 @@ struct ImageView<'a> {
     url: &'a str,
     mime_type: &'a str,
     length: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    height: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    caption: Option<&'a str>,
 }
 
 /// An article as the API shows it (`id`, `updated_at` included) and as
@@ -382,6 +421,9 @@ impl<'a> ArticleJson<'a> {
                 url: i.url.as_str(),
                 mime_type: &i.mime_type,
                 length: i.length,
+                width: i.width,
+                height: i.height,
+                caption: i.caption.as_deref(),
             }),
             status: fields.status,
             published_at: format_time(article.published_at),

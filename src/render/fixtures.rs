@@ -111,6 +111,9 @@ pub fn articles() -> Vec<Article> {
                 url: url("https://img.example.cn/2026/42.jpg"),
                 mime_type: "image/jpeg".to_owned(),
                 length: Some(771_060),
+                width: Some(1280),
+                height: Some(720),
+                caption: Some("储能电站 & <调峰> 现场".to_owned()),
             }),
             ..fields("world", "储能电站 & <电网> \"调峰\" ]]> 🚀 上线")
         },
@@ -130,6 +133,9 @@ pub fn articles() -> Vec<Article> {
                 url: url("https://img.example.cn/2026/41.png"),
                 mime_type: "image/png".to_owned(),
                 length: None,
+                width: None,
+                height: None,
+                caption: None,
             }),
             ..fields("world", "东京股市收盘上涨")
         },

@@ -1,8 +1,11 @@
 //! RSS 2.0 with the atom (links), content (`content:encoded`) and Dublin Core
 //! (`dc:creator`, `dc:contributor`, `dc:rights`) namespaces.
 
+use std::collections::BTreeMap;
+
 use ::rss::extension::atom::{AtomExtension, Link};
 use ::rss::extension::dublincore::DublinCoreExtension;
+use ::rss::extension::{Extension, ExtensionMap};
 use ::rss::{Category, Channel, Enclosure, Guid, Image, Item, Source};
 
 use super::{
@@ -10,9 +13,11 @@ use super::{
     effective_copyright, estimated_size, feed_copyright, feed_description, feed_title, item_terms,
     outlet_url, rfc2822, xml_text, Feed, GENERATOR,
 };
-use crate::domain::Article;
+use crate::domain::{self, Article};
 
 const RSS_TYPE: &str = "application/rss+xml";
+/// Media RSS (<https://www.rssboard.org/media-rss>), for the lead image.
+const MEDIA_NS: &str = "http://search.yahoo.com/mrss/";
 
 pub(super) fn render(feed: &Feed<'_>) -> Vec<u8> {
     let channel = Channel {
@@ -44,6 +49,7 @@ pub(super) fn render(feed: &Feed<'_>) -> Vec<u8> {
             .iter()
             .map(|article| item(feed, article))
             .collect(),
+        namespaces: media_namespace(feed),
         ..Channel::default()
     };
     let mut out = Vec::with_capacity(estimated_size(feed));
@@ -116,6 +122,56 @@ fn item(feed: &Feed<'_>, article: &Article) -> Item {
             links: vec![link("via", source.url.as_str(), None)],
         }),
         dublin_core_ext: Some(dublin_core).filter(|dc| dc != &DublinCoreExtension::default()),
+        extensions: fields.image.as_ref().map(media_content).unwrap_or_default(),
         ..Item::default()
     }
+}
+
+/// `xmlns:media` on `<rss>`, when an item has an image.
+fn media_namespace(feed: &Feed<'_>) -> BTreeMap<String, String> {
+    let mut namespaces = BTreeMap::new();
+    if feed.items.iter().any(|a| a.fields.image.is_some()) {
+        namespaces.insert("media".to_owned(), MEDIA_NS.to_owned());
+    }
+    namespaces
+}
+
+/// `<media:content medium="image" …>` beside the enclosure, with the
+/// caption as `<media:description type="plain">`.
+fn media_content(image: &domain::Image) -> ExtensionMap {
+    let mut attrs = BTreeMap::from([
+        ("url".to_owned(), xml_text(image.url.as_str())),
+        ("medium".to_owned(), "image".to_owned()),
+        ("type".to_owned(), xml_text(&image.mime_type)),
+    ]);
+    let numbers = [
+        ("fileSize", image.length),
+        ("width", image.width.map(u64::from)),
+        ("height", image.height.map(u64::from)),
+    ];
+    for (name, value) in numbers {
+        if let Some(value) = value {
+            attrs.insert(name.to_owned(), value.to_string());
+        }
+    }
+    let mut children = BTreeMap::new();
+    if let Some(caption) = &image.caption {
+        let description = Extension {
+            name: "media:description".to_owned(),
+            value: Some(xml_text(caption)),
+            attrs: BTreeMap::from([("type".to_owned(), "plain".to_owned())]),
+            children: BTreeMap::new(),
+        };
+        children.insert("description".to_owned(), vec![description]);
+    }
+    let content = Extension {
+        name: "media:content".to_owned(),
+        value: None,
+        attrs,
+        children,
+    };
+    BTreeMap::from([(
+        "media".to_owned(),
+        BTreeMap::from([("content".to_owned(), vec![content])]),
+    )])
 }

@@ -782,6 +782,9 @@ fn article_with(texts: &Texts) -> Article {
                 url: url("https://img.example/a.jpg"),
                 mime_type: o[9].clone(),
                 length: None,
+                width: Some(640),
+                height: None,
+                caption: Some(o[0].clone()),
             }),
             status: crate::domain::ArticleStatus::Published,
         },
@@ -961,4 +964,54 @@ fn the_site_icon_and_logo_reach_every_format_and_json_items_name_one_author() {
 
 fn rss_of(site: &SiteSettings, categories: &[Category], articles: &[Article]) -> Vec<u8> {
     rss(&fixtures::feed(site, categories, articles, &[], "rss"))
+}
+
+#[test]
+fn the_lead_image_is_also_media_rss_with_size_and_caption() {
+    let (site, categories, articles) = (
+        fixtures::site(),
+        fixtures::categories(),
+        fixtures::articles(),
+    );
+    let bytes = rss(&fixtures::feed(&site, &categories, &articles, &[], "rss"));
+    let xml = text(&bytes);
+    let doc = Document::parse(&xml).expect("well-formed");
+    const MEDIA: &str = "http://search.yahoo.com/mrss/";
+    let contents: Vec<Node> = doc
+        .descendants()
+        .filter(|n| n.tag_name().namespace() == Some(MEDIA) && n.tag_name().name() == "content")
+        .collect();
+    let with_image = articles.iter().filter(|a| a.fields.image.is_some()).count();
+    assert_eq!(contents.len(), with_image, "one media:content per image");
+    let first = contents[0];
+    assert_eq!(
+        first.attribute("url"),
+        Some("https://img.example.cn/2026/42.jpg")
+    );
+    assert_eq!(first.attribute("medium"), Some("image"));
+    assert_eq!(first.attribute("type"), Some("image/jpeg"));
+    assert_eq!(first.attribute("fileSize"), Some("771060"));
+    assert_eq!(first.attribute("width"), Some("1280"));
+    assert_eq!(first.attribute("height"), Some("720"));
+    let caption = first
+        .children()
+        .find(|n| n.tag_name().name() == "description")
+        .and_then(|n| n.text());
+    assert_eq!(caption, Some("储能电站 & <调峰> 现场"));
+    // Unknown sizes are left out, not written as zero.
+    assert_eq!(contents[1].attribute("width"), None);
+    assert_eq!(contents[1].attribute("fileSize"), None);
+
+    let parsed = feed_rs::parser::parse(xml.as_bytes()).expect("feed-rs parses it");
+    // feed-rs lists the enclosure and the media:content as media objects.
+    let sized = parsed.entries[0]
+        .media
+        .iter()
+        .flat_map(|m| &m.content)
+        .any(|c| c.width == Some(1280) && c.height == Some(720));
+    assert!(
+        sized,
+        "feed-rs reads the size: {:?}",
+        parsed.entries[0].media
+    );
 }

@@ -499,6 +499,9 @@ struct ArticleCopyRow<'a> {
     published_at: NaiveDateTime,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    image_width: Option<i32>,
+    image_height: Option<i32>,
+    image_caption: Option<&'a str>,
 }
 
 impl<'a> ArticleCopyRow<'a> {
@@ -525,6 +528,9 @@ impl<'a> ArticleCopyRow<'a> {
             published_at: v.published_at,
             created_at: v.created_at,
             updated_at: v.updated_at,
+            image_width: v.image_width,
+            image_height: v.image_height,
+            image_caption: v.image_caption,
         }
     }
 }

@@ -33,6 +33,9 @@ pub struct ArticleRow {
     pub status: String,
     pub published_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub image_width: Option<i32>,
+    pub image_height: Option<i32>,
+    pub image_caption: Option<String>,
 }
 
 /// Column values of one article write.
@@ -55,6 +58,9 @@ pub struct ArticleValues<'a> {
     pub image_url: Option<&'a str>,
     pub image_mime_type: Option<&'a str>,
     pub image_length: Option<i64>,
+    pub image_width: Option<i32>,
+    pub image_height: Option<i32>,
+    pub image_caption: Option<&'a str>,
     pub status: &'a str,
     pub published_at: NaiveDateTime,
     #[diesel(skip_update)]
@@ -93,12 +99,20 @@ impl<'a> ArticleValues<'a> {
             image_length: image
                 .and_then(|i| i.length)
                 .and_then(|n| i64::try_from(n).ok()),
+            image_width: image.and_then(|i| i.width).map(pixels),
+            image_height: image.and_then(|i| i.height).map(pixels),
+            image_caption: image.and_then(|i| i.caption.as_deref()),
             status: fields.status.as_str(),
             published_at: published_at.naive_utc(),
             created_at: now.naive_utc(),
             updated_at: now.naive_utc(),
         }
     }
+}
+
+/// A pixel size as stored (validated on input to fit, see `Image::MAX_PIXELS`).
+fn pixels(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 fn to_json_text<T: serde::Serialize>(value: &T) -> String {
@@ -129,6 +143,9 @@ impl ArticleRow {
                 url: parse_url(&url)?,
                 mime_type,
                 length: self.image_length.and_then(|n| u64::try_from(n).ok()),
+                width: self.image_width.and_then(|n| u32::try_from(n).ok()),
+                height: self.image_height.and_then(|n| u32::try_from(n).ok()),
+                caption: self.image_caption,
             }),
             _ => None,
         };

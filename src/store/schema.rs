@@ -32,6 +32,9 @@ diesel::table! {
         published_at -> Timestamp,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        image_width -> Nullable<Integer>,
+        image_height -> Nullable<Integer>,
+        image_caption -> Nullable<Text>,
     }
 }
 

@@ -341,3 +341,44 @@ crate::for_both_backends! {
         assert_eq!(item["author"], item["authors"][0], "JSON Feed 1.0 author beside authors");
     }
 }
+
+on_both_backends! {
+    async fn the_lead_image_size_and_caption_are_stored_and_become_media_rss(app: TestApp) {
+        app.create_category("world").await;
+        let mut article = sample_article("world", "media-1");
+        article["image"] = json!({
+            "url": "https://img.example.cn/2026/m1.jpg",
+            "mime_type": "image/jpeg",
+            "length": 5120,
+            "width": 1600,
+            "height": 900,
+            "caption": "海峡两岸 & <合作> 论坛现场"
+        });
+        let created = app.create_article(&article).await;
+        assert_eq!(created["image"]["width"], 1600);
+        let path = format!("/api/v1/articles/{}", created["id"]);
+        let stored: Value = app.get(&path).await.json().await.expect("JSON");
+        assert_eq!(stored["image"], created["image"], "read back as written");
+        assert_eq!(stored["image"]["caption"], "海峡两岸 & <合作> 论坛现场");
+
+        let rss = app.get("/feeds/world.rss").await.text().await.expect("body");
+        let doc = roxmltree::Document::parse(&rss).expect("well-formed");
+        let content = doc
+            .descendants()
+            .find(|n| n.tag_name().name() == "content" && n.tag_name().namespace() == Some("http://search.yahoo.com/mrss/"))
+            .expect("media:content");
+        assert_eq!(content.attribute("width"), Some("1600"));
+        assert_eq!(content.attribute("height"), Some("900"));
+        assert_eq!(content.attribute("fileSize"), Some("5120"));
+        let caption = content.children().find(|n| n.has_tag_name(("http://search.yahoo.com/mrss/", "description")));
+        assert_eq!(caption.and_then(|n| n.text()), Some("海峡两岸 & <合作> 论坛现场"));
+
+        let mut bad = sample_article("world", "media-2");
+        bad["image"] = json!({"url": "https://img.example.cn/x.jpg", "mime_type": "image/jpeg", "width": 0, "height": "tall"});
+        let refused = app.post("/api/v1/articles", &bad).await;
+        assert_eq!(refused.status(), 422);
+        let problem: Value = refused.json().await.expect("problem");
+        let fields: Vec<&str> = problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
+        assert!(fields.contains(&"image.width") && fields.contains(&"image.height"), "{fields:?}");
+    }
+}
