@@ -975,7 +975,7 @@ fn the_lead_image_is_also_media_rss_with_size_and_caption() {
     );
     let bytes = rss(&fixtures::feed(&site, &categories, &articles, &[], "rss"));
     let xml = text(&bytes);
-    let doc = Document::parse(&xml).expect("well-formed");
+    let doc = Document::parse(xml).expect("well-formed");
     const MEDIA: &str = "http://search.yahoo.com/mrss/";
     let contents: Vec<Node> = doc
         .descendants()
