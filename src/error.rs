@@ -9,6 +9,9 @@ use serde_json::json;
 use crate::domain::FieldError;
 use crate::store::{DbError, WriteError};
 
+/// What a `503` tells the client to wait before trying again.
+const RETRY_AFTER_SECONDS: &str = "1";
+
 /// Everything a request can fail with. Each variant picks its status in
 /// `status_code`, with no catch-all arm.
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +79,7 @@ impl ApiError {
             Self::UnsupportedMediaType { .. } => "unsupported-media-type",
             Self::Validation(_) => "validation-failed",
             Self::Database(DbError::Unavailable(_)) => "unavailable",
+            Self::Database(DbError::Busy(_)) => "busy",
             Self::Database(_) | Self::Render(_) | Self::Internal(_) => "internal-error",
         }
     }
@@ -99,7 +103,7 @@ impl From<WriteError> for ApiError {
 
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
-        Self::Database(DbError::Query(error))
+        Self::Database(DbError::from(error))
     }
 }
 
@@ -126,7 +130,9 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Database(DbError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Database(DbError::Unavailable(_) | DbError::Busy(_)) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Database(_) | Self::Render(_) | Self::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -137,6 +143,11 @@ impl ResponseError for ApiError {
         let status = self.status_code();
         let detail = match self {
             // Internal details go to the log, not to the client.
+            // Passing conditions: the client may retry (Retry-After).
+            Self::Database(DbError::Busy(_) | DbError::Unavailable(_)) => {
+                tracing::warn!(error = %error_chain(self), "request refused for now");
+                format!("{self}; try again shortly")
+            }
             Self::Database(_) | Self::Render(_) | Self::Internal(_) => {
                 tracing::error!(error = %error_chain(self), "request failed");
                 "the request could not be completed; see the server log".to_owned()
@@ -155,6 +166,10 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         response.insert_header((header::CACHE_CONTROL, "no-store"));
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            // Contention and a full pool pass within moments.
+            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
+        }
         if matches!(self, Self::Unauthorized) {
             response.insert_header((
                 header::WWW_AUTHENTICATE,

@@ -52,12 +52,37 @@ pub enum DbError {
     /// No connection could be had from the pool in time.
     #[error("no database connection")]
     Unavailable(#[from] r2d2::Error),
+    /// Another writer held the database past the busy timeout (SQLite's
+    /// `database is locked`): try again shortly.
+    #[error("the database is busy with other writes")]
+    Busy(#[source] diesel::result::Error),
     /// A query failed.
     #[error("database query failed")]
-    Query(#[from] diesel::result::Error),
+    Query(#[source] diesel::result::Error),
     /// The task running the query was dropped (the server is stopping).
     #[error("the database task did not finish")]
     Cancelled,
+}
+
+impl From<diesel::result::Error> for DbError {
+    fn from(error: diesel::result::Error) -> Self {
+        if is_busy(&error) {
+            Self::Busy(error)
+        } else {
+            Self::Query(error)
+        }
+    }
+}
+
+/// Whether SQLite gave up waiting for another connection's lock.
+fn is_busy(error: &diesel::result::Error) -> bool {
+    match error {
+        diesel::result::Error::DatabaseError(_, info) => {
+            let message = info.message();
+            message.contains("database is locked") || message.contains("database table is locked")
+        }
+        _ => false,
+    }
 }
 
 /// A write that the store refused; nothing was changed.
@@ -91,7 +116,7 @@ pub enum WriteError {
 
 impl From<diesel::result::Error> for WriteError {
     fn from(error: diesel::result::Error) -> Self {
-        Self::Db(DbError::Query(error))
+        Self::Db(DbError::from(error))
     }
 }
 

@@ -9,6 +9,7 @@ mod auth;
 mod batch;
 mod categories;
 mod cli;
+mod contention;
 mod feeds;
 mod hostile;
 mod nodes;
