@@ -3,11 +3,23 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
 use crate::domain::FieldError;
 use crate::store::{DbError, WriteError};
+
+/// Whether a full disk was reported and no write has succeeded since.
+static DISK_FULL: AtomicBool = AtomicBool::new(false);
+
+/// A write succeeded: a later full disk is a new episode, logged again.
+pub fn disk_has_room() {
+    if DISK_FULL.swap(false, Ordering::AcqRel) {
+        tracing::info!("writes succeed again: the disk has room");
+    }
+}
 
 /// What a `503` tells the client to wait before trying again.
 const RETRY_AFTER_SECONDS: &str = "1";
@@ -80,6 +92,7 @@ impl ApiError {
             Self::Validation(_) => "validation-failed",
             Self::Database(DbError::Unavailable(_)) => "unavailable",
             Self::Database(DbError::Busy(_)) => "busy",
+            Self::Database(DbError::Full(_)) => "insufficient-storage",
             Self::Database(_) | Self::Render(_) | Self::Internal(_) => "internal-error",
         }
     }
@@ -133,6 +146,7 @@ impl ResponseError for ApiError {
             Self::Database(DbError::Unavailable(_) | DbError::Busy(_)) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
+            Self::Database(DbError::Full(_)) => StatusCode::INSUFFICIENT_STORAGE,
             Self::Database(_) | Self::Render(_) | Self::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -143,6 +157,13 @@ impl ResponseError for ApiError {
         let status = self.status_code();
         let detail = match self {
             // Internal details go to the log, not to the client.
+            // Logged once per episode: every write fails alike until space is freed.
+            Self::Database(DbError::Full(_)) => {
+                if !DISK_FULL.swap(true, Ordering::AcqRel) {
+                    tracing::error!(error = %error_chain(self), "disk full: writes fail until space is freed");
+                }
+                format!("{self}; writes fail until the operator frees space")
+            }
             // Passing conditions: the client may retry (Retry-After).
             Self::Database(DbError::Busy(_) | DbError::Unavailable(_)) => {
                 tracing::warn!(error = %error_chain(self), "request refused for now");

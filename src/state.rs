@@ -129,6 +129,9 @@ impl Db {
         Self::off_the_event_loop(move || {
             let mut conn = db.pool.get().map_err(DbError::from)?;
             let result = write(&mut conn, db.clock.as_ref());
+            if result.is_ok() {
+                crate::error::disk_has_room();
+            }
             db.sync_changes(&mut conn);
             result
         })

@@ -56,6 +56,10 @@ pub enum DbError {
     /// `database is locked`): try again shortly.
     #[error("the database is busy with other writes")]
     Busy(#[source] diesel::result::Error),
+    /// The disk under the database is full: nothing more can be stored
+    /// until space is freed.
+    #[error("the database's disk is full")]
+    Full(#[source] diesel::result::Error),
     /// A query failed.
     #[error("database query failed")]
     Query(#[source] diesel::result::Error),
@@ -68,6 +72,8 @@ impl From<diesel::result::Error> for DbError {
     fn from(error: diesel::result::Error) -> Self {
         if is_busy(&error) {
             Self::Busy(error)
+        } else if is_disk_full(&error) {
+            Self::Full(error)
         } else {
             Self::Query(error)
         }
@@ -80,6 +86,19 @@ fn is_busy(error: &diesel::result::Error) -> bool {
         diesel::result::Error::DatabaseError(_, info) => {
             let message = info.message();
             message.contains("database is locked") || message.contains("database table is locked")
+        }
+        _ => false,
+    }
+}
+
+/// Whether the engine ran out of disk: SQLite's `SQLITE_FULL`, or
+/// PostgreSQL's `disk_full` (53100), whose message names the lack of space.
+fn is_disk_full(error: &diesel::result::Error) -> bool {
+    match error {
+        diesel::result::Error::DatabaseError(_, info) => {
+            let message = info.message();
+            message.contains("database or disk is full")
+                || message.contains("No space left on device")
         }
         _ => false,
     }

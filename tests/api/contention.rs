@@ -46,3 +46,94 @@ async fn a_write_blocked_by_another_writer_is_503_with_retry_after_and_changes_n
     // Once the other writer is gone, the same write goes through.
     app.create_article(&sample_article("world", "busy-1")).await;
 }
+
+/// A small tmpfs on a fresh directory, unmounted when dropped.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    /// `None` when this process may not mount (not root).
+    fn mount(bytes: u64) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes}"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        mounted.then_some(Self { dir })
+    }
+
+    fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// Writes `path` until the disk refuses more.
+fn fill(path: &std::path::Path) {
+    use std::io::Write as _;
+    let mut file = std::fs::File::create(path).expect("filler");
+    let chunk = vec![0u8; 16 * 1024];
+    while file
+        .write_all(&chunk)
+        .and_then(|()| file.sync_data())
+        .is_ok()
+    {}
+}
+
+#[actix_web::test]
+async fn a_full_disk_is_507_and_writes_work_again_once_space_is_freed() {
+    let Some(disk) = SmallDisk::mount(8 * 1024 * 1024) else {
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"SKIPPED disk test: cannot mount a tmpfs (needs root)\n",
+        );
+        return;
+    };
+    let url = format!("sqlite://{}", disk.path().join("syndic.db").display());
+    let app = crate::helpers::spawn_with_url(&url, |_| {}).await;
+    app.create_category("world").await;
+    let filler = disk.path().join("filler");
+    fill(&filler);
+
+    let body = format!("<p>{}</p>", "海峡两岸新闻".repeat(10_000));
+    let mut refused = None;
+    for n in 0..40 {
+        let mut article = sample_article("world", &format!("full-{n}"));
+        article["content_html"] = Value::String(body.clone());
+        let response = app.post("/api/v1/articles", &article).await;
+        match response.status().as_u16() {
+            201 => continue,
+            status => {
+                refused = Some((
+                    status,
+                    response.headers().clone(),
+                    response.json::<Value>().await,
+                ));
+                break;
+            }
+        }
+    }
+    let (status, headers, problem) = refused.expect("the disk filled up within 40 writes");
+    assert_eq!(status, 507, "{problem:?}");
+    assert_eq!(headers["content-type"], "application/problem+json");
+    let problem = problem.expect("problem JSON");
+    assert_eq!(problem["type"], "urn:syndic:problem:insufficient-storage");
+    // Reads go on.
+    assert_eq!(app.get("/feeds/world.rss").await.status(), 200);
+
+    std::fs::remove_file(&filler).expect("free the space");
+    let mut article = sample_article("world", "after-full");
+    article["content_html"] = Value::String(body);
+    app.create_article(&article).await;
+}
