@@ -106,7 +106,7 @@ impl Metrics {
         )?;
         let change_listener_reconnects = IntCounter::new(
             "change_listener_reconnects_total",
-            "Times the change listener reconnected (the cache was flushed)",
+            "Times the change listener reconnected",
         )?;
         registry.register(Box::new(change_notifications.clone()))?;
         registry.register(Box::new(change_listener_reconnects.clone()))?;

@@ -48,9 +48,14 @@ enum ListenError {
 /// On PostgreSQL, keeps a dedicated connection listening for the
 /// notifications every committed write sends, and applies the change log as
 /// soon as one arrives: a write through any node reaches this node's cache
-/// in milliseconds rather than at the next once-a-second poll. After a
-/// reconnect the whole cache is dropped, since notifications may have been
-/// missed meanwhile. Returns at once on SQLite. Runs until the server stops.
+/// in milliseconds rather than at the next once-a-second poll. Returns at
+/// once on SQLite. Runs until the server stops.
+///
+/// A lost connection does not flush the cache: notifications only say
+/// "read the log", and the log itself is read by sequence (writes are
+/// serialized across nodes, so sequences follow commit order). The first
+/// read after reconnecting picks up whatever was missed, so cached feeds
+/// keep being served while the database is away.
 pub async fn listen(state: web::Data<AppState>) {
     let DatabaseUrl::Postgres(_) = &state.config.database_url else {
         return;
@@ -68,12 +73,13 @@ pub async fn listen(state: web::Data<AppState>) {
         match connected {
             Ok(conn) => {
                 delay = Duration::from_millis(250);
-                // The first connection catches up through the change log;
-                // after a loss, notifications may have been missed.
+                // Missed notifications are caught up by the first read of
+                // the change log on the new connection.
                 if connected_before {
-                    state.cache.invalidate_all();
                     state.metrics.change_listener_reconnects.inc();
-                    tracing::info!("change notifications reconnected; response cache flushed");
+                    tracing::info!(
+                        "change notifications reconnected; catching up from the change log"
+                    );
                 }
                 connected_before = true;
                 let error = follow_notifications(conn, &state).await;

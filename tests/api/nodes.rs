@@ -211,6 +211,10 @@ async fn a_node_that_lost_its_listening_connection_reconnects_and_stays_coherent
     )
     .await;
 
+    // B has the site-wide feed cached.
+    fetch(&b, "/feeds/all.json").await;
+    let misses = b.metric("syndic_cache_misses_total").await;
+
     // The database drops the listeners (as on a failover or a network cut).
     let mut admin = a.pool.get().expect("connection");
     let terminated: Vec<bool> = diesel::RunQueryDsl::load(
@@ -231,6 +235,13 @@ async fn a_node_that_lost_its_listening_connection_reconnects_and_stays_coherent
         assert!(Instant::now() < deadline, "B did not reconnect");
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     }
+    // Losing the listener did not flush B's cache: nothing changed.
+    fetch(&b, "/feeds/all.json").await;
+    assert_eq!(
+        b.metric("syndic_cache_misses_total").await,
+        misses,
+        "still served from the cache"
+    );
     a.create_article(&titled("after", "重连之后的稿件")).await;
     served_within(
         &b,
