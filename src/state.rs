@@ -1,7 +1,9 @@
 //! What every handler and background worker can reach, and [`Db`]: the one
 //! way to run a query off the event loop.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::web;
 
@@ -10,7 +12,11 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::{Category, Scope, Slug};
 use crate::metrics::Metrics;
-use crate::store::{self, DbConnection, DbError, DbPool};
+use crate::store::{self, DbConnection, DbError, DbPool, PooledConnection};
+
+/// How long a request waits for a connection while the database is known
+/// to be unreachable.
+const OUTAGE_WAIT: Duration = Duration::from_millis(500);
 
 /// The service's shared state.
 pub struct AppState {
@@ -65,6 +71,10 @@ impl AppState {
 #[derive(Clone)]
 pub struct Db {
     pool: DbPool,
+    /// Set when a connection could not be had, cleared when one could: while
+    /// set, callers wait [`OUTAGE_WAIT`] for a connection, not the pool's
+    /// full timeout, so a database outage answers `503` at once.
+    unreachable: Arc<AtomicBool>,
     clock: Arc<dyn Clock>,
     cache: Arc<ResponseCache>,
     watcher: Arc<ChangeWatcher>,
@@ -81,6 +91,7 @@ impl Db {
     ) -> Self {
         Self {
             pool,
+            unreachable: Arc::new(AtomicBool::new(false)),
             clock,
             cache,
             watcher,
@@ -107,9 +118,9 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     {
         self.metrics.database_calls.inc();
-        let pool = self.pool.clone();
+        let db = self.clone();
         Self::off_the_event_loop(move || {
-            let mut conn = pool.get().map_err(DbError::from)?;
+            let mut conn = db.connection()?;
             read(&mut conn)
         })
         .await
@@ -127,7 +138,7 @@ impl Db {
         self.metrics.database_calls.inc();
         let db = self.clone();
         Self::off_the_event_loop(move || {
-            let mut conn = db.pool.get().map_err(DbError::from)?;
+            let mut conn = db.connection()?;
             let result = write(&mut conn, db.clock.as_ref());
             if result.is_ok() {
                 crate::error::disk_has_room();
@@ -149,6 +160,41 @@ impl Db {
         web::block(work).await.map_err(|_| DbError::Cancelled)?
     }
 
+    /// A pooled connection: waiting the pool's timeout normally, only
+    /// [`OUTAGE_WAIT`] while the database is known to be unreachable.
+    fn connection(&self) -> Result<PooledConnection, DbError> {
+        let outage = self.unreachable.load(Ordering::Acquire);
+        self.connection_within(outage.then_some(OUTAGE_WAIT))
+    }
+
+    /// Like [`Db::connection`], waiting at most `wait` (`None`: the pool's
+    /// timeout). A failure marks the database unreachable only when the
+    /// pool could not open a connection (r2d2 then appends the engine's
+    /// error), not when every connection was merely busy.
+    fn connection_within(&self, wait: Option<Duration>) -> Result<PooledConnection, DbError> {
+        let outage = self.unreachable.load(Ordering::Acquire);
+        let got = match wait {
+            Some(wait) => self.pool.get_timeout(wait),
+            None => self.pool.get(),
+        };
+        match got {
+            Ok(conn) => {
+                if outage {
+                    self.unreachable.store(false, Ordering::Release);
+                    tracing::info!("the database answers again");
+                }
+                Ok(conn)
+            }
+            Err(error) => {
+                let cannot_connect = error.to_string().contains(": ");
+                if cannot_connect && !self.unreachable.swap(true, Ordering::AcqRel) {
+                    tracing::warn!(%error, "the database is unreachable; answering from the cache");
+                }
+                Err(error.into())
+            }
+        }
+    }
+
     /// Applies changes committed since the last read to the cache; if the
     /// log cannot be read, drops every cached response rather than serve
     /// one that may be stale.
@@ -164,7 +210,9 @@ impl Db {
     pub async fn follow_changes(&self) -> Result<(), DbError> {
         let db = self.clone();
         Self::off_the_event_loop(move || {
-            let mut conn = db.pool.get()?;
+            // A short wait: this read runs every second, so it notices an
+            // outage before most requests do.
+            let mut conn = db.connection_within(Some(2 * OUTAGE_WAIT))?;
             Ok(db.watcher.sync(&mut conn, &db.cache)?)
         })
         .await

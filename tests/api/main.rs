@@ -13,6 +13,7 @@ mod contention;
 mod feeds;
 mod hostile;
 mod nodes;
+mod outage;
 mod polling;
 mod process;
 mod readers;
