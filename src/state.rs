@@ -10,7 +10,7 @@ use actix_web::web;
 use crate::cache::{ChangeWatcher, ResponseCache};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::{Category, Scope, Slug};
+use crate::domain::{Category, Slug};
 use crate::metrics::Metrics;
 use crate::store::{self, DbConnection, DbError, DbPool, PooledConnection};
 
@@ -37,10 +37,10 @@ impl AppState {
         if let Some(categories) = self.cache.categories() {
             return Ok(categories);
         }
-        let version = self.cache.version(Scope::Site);
-        let categories = Arc::new(self.db.query(store::list_categories).await?);
-        self.cache.put_categories(version, categories.clone());
-        Ok(categories)
+        let cache = self.cache.clone();
+        self.db
+            .query(move |conn| cache.categories_or_load(|| store::list_categories(conn)))
+            .await
     }
 
     /// Every category, for code already on the blocking pool with a
@@ -50,13 +50,8 @@ impl AppState {
         &self,
         conn: &mut DbConnection,
     ) -> diesel::QueryResult<Arc<Vec<Category>>> {
-        if let Some(categories) = self.cache.categories() {
-            return Ok(categories);
-        }
-        let version = self.cache.version(Scope::Site);
-        let categories = Arc::new(store::list_categories(conn)?);
-        self.cache.put_categories(version, categories.clone());
-        Ok(categories)
+        self.cache
+            .categories_or_load(|| store::list_categories(conn))
     }
 
     /// The category with this slug, if any (from the cached list).

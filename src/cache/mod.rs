@@ -106,11 +106,22 @@ impl ResponseCache {
             .map(|(_, list)| list.clone())
     }
 
-    /// Keeps the category list read at `version`.
-    pub fn put_categories(&self, version: Version, categories: Arc<Vec<Category>>) {
-        if let Ok(mut slot) = self.categories_list.write() {
-            *slot = Some((version, categories));
+    /// Every category: the stored list while none changed, else what `load`
+    /// reads, kept under the version read before it (so a change landing
+    /// meanwhile leaves it stale, never wrong).
+    pub fn categories_or_load<E>(
+        &self,
+        load: impl FnOnce() -> Result<Vec<Category>, E>,
+    ) -> Result<Arc<Vec<Category>>, E> {
+        if let Some(categories) = self.categories() {
+            return Ok(categories);
         }
+        let version = self.version(Scope::Site);
+        let categories = Arc::new(load()?);
+        if let Ok(mut slot) = self.categories_list.write() {
+            *slot = Some((version, categories.clone()));
+        }
+        Ok(categories)
     }
 
     /// Records that the given categories changed (`None`: everything did).
@@ -137,7 +148,8 @@ impl ResponseCache {
     }
 
     /// Bytes held now (after moka's pending bookkeeping).
-    pub fn used_bytes(&self) -> u64 {
+    #[cfg(test)]
+    fn used_bytes(&self) -> u64 {
         self.entries.run_pending_tasks();
         self.entries.weighted_size()
     }

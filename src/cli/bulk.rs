@@ -105,14 +105,10 @@ pub fn read_categories(path: &Path) -> Result<Vec<(Slug, CategoryFields)>, BulkE
         .iter()
         .enumerate()
         .map(|(i, item)| {
-            let describe = |errors: Vec<FieldError>| {
-                let text: Vec<String> = errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
-                    .collect();
-                BulkError::Categories(format!("[{i}]: {}", text.join("; ")))
+            let invalid = |errors: Vec<FieldError>| {
+                BulkError::Categories(format!("[{i}]: {}", describe(&errors)))
             };
-            match CategoryFields::from_json(item).map_err(describe)? {
+            match CategoryFields::from_json(item).map_err(invalid)? {
                 (Some(slug), fields) => Ok((slug, fields)),
                 (None, _) => Err(BulkError::Categories(format!("[{i}]: slug is required"))),
             }

@@ -43,10 +43,9 @@ impl Accepts {
 
 /// The body rules of a resource whose calls take `accepts`, up to `limit` bytes.
 pub fn json_body(accepts: Accepts, limit: usize) -> web::JsonConfig {
+    // The media type is checked by `require` before the body is read.
     web::JsonConfig::default()
         .limit(limit)
-        .content_type_required(true)
-        .content_type(move |mime| accepts.allows(mime.essence_str()))
         .error_handler(move |error, _| {
             let refused = match error {
                 JsonPayloadError::OverflowKnownLength { .. }

@@ -55,18 +55,7 @@ pub async fn headlines(
             "api/v1/headlines?category={}&limit={limit}",
             category.slug
         ));
-        let (config, clock) = (state.config.clone(), state.clock.clone());
-        cacheable::serve(
-            &req,
-            &state,
-            key.to_string(),
-            scope(&category),
-            move |conn| {
-                let now = clock.now();
-                render_headlines(conn, &config, now, &category.slug, limit, Widget::Json)
-            },
-        )
-        .await
+        serve_widget(&req, &state, key.to_string(), category, limit, Widget::Json).await
     }
     .await;
     with_cors(&req, &state.config, response)
@@ -93,18 +82,8 @@ pub async fn embed(
             "embed/{}.{extension}?limit={limit}",
             category.slug
         ));
-        let (config, clock) = (state.config.clone(), state.clock.clone());
-        let mut response = cacheable::serve(
-            &req,
-            &state,
-            key.to_string(),
-            scope(&category),
-            move |conn| {
-                let now = clock.now();
-                render_headlines(conn, &config, now, &category.slug, limit, widget)
-            },
-        )
-        .await?;
+        let mut response =
+            serve_widget(&req, &state, key.to_string(), category, limit, widget).await?;
         if widget == Widget::Page {
             response.headers_mut().insert(
                 header::CONTENT_SECURITY_POLICY,
@@ -138,6 +117,23 @@ enum Widget {
     Json,
     Script,
     Page,
+}
+
+/// `widget` for `category` at `key`, from the cache or rendered.
+async fn serve_widget(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    key: String,
+    category: Category,
+    limit: i64,
+    widget: Widget,
+) -> Result<HttpResponse, ApiError> {
+    let (config, clock) = (state.config.clone(), state.clock.clone());
+    let scope = Scope::Category(category.id);
+    cacheable::serve(req, state, key, scope, move |conn| {
+        render_headlines(conn, &config, clock.now(), &category.slug, limit, widget)
+    })
+    .await
 }
 
 /// Queries the category's live headlines and renders `widget` (on the
@@ -204,10 +200,6 @@ async fn find_category(state: &AppState, raw: &str) -> Result<Category, ApiError
 
 fn no_category(raw: &str) -> ApiError {
     ApiError::NotFound(format!("no category {raw:?}"))
-}
-
-fn scope(category: &Category) -> Scope {
-    Scope::Category(category.id)
 }
 
 /// The response (errors too, as problem+json) with the CORS headers: `*`
