@@ -131,6 +131,8 @@ fn bench_render(c: &mut Criterion) {
         let feed = Feed {
             site: &site,
             category: None,
+            facet: None,
+            deleted: &[],
             categories: &categories,
             items: &all[..count],
             links: FeedLinks {

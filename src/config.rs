@@ -64,6 +64,16 @@ pub struct SettingsArgs {
     #[arg(long, global = true, env = "SYNDIC_MAX_AGE")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_age: Option<u32>,
+    /// Days a deleted, unpublished or moved article stays listed as an RFC 6721
+    /// deleted entry in the feeds it left (0: none) [default: 7]
+    #[arg(long, global = true, env = "SYNDIC_TOMBSTONE_DAYS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tombstone_days: Option<u32>,
+    /// Tag feeds listed in OPML and on the index page: the N tags most used by
+    /// the newest 1,000 live articles [default: 0]
+    #[arg(long, global = true, env = "SYNDIC_OPML_TAGS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opml_tags: Option<u32>,
     /// WebSub hub URL; repeat for several (comma-separated in the variable)
     #[arg(
         long = "websub-hub",
@@ -127,6 +137,10 @@ pub struct Config {
     pub max_items: u32,
     /// Seconds of freshness (`Cache-Control: max-age`, RSS `<ttl>` in minutes).
     pub max_age: u32,
+    /// How long a scope's feeds list an article that left it (zero: not at all).
+    pub tombstone_period: Option<chrono::Duration>,
+    /// Tag feeds the directory (OPML, index page) lists.
+    pub opml_tags: usize,
     pub websub_hubs: Vec<AbsoluteUrl>,
     pub cors_origins: CorsOrigins,
     pub demo: bool,
@@ -156,6 +170,8 @@ site_language = "zh-CN"
 default_items = 20
 max_items = 100
 max_age = 300
+tombstone_days = 7
+opml_tags = 0
 cors_origins = "*"
 max_article_bytes = 1048576
 max_batch_bytes = 33554432
@@ -250,6 +266,12 @@ impl Config {
             default_items,
             max_items,
             max_age: required(settings.max_age, "max-age")?,
+            tombstone_period: match required(settings.tombstone_days, "tombstone-days")? {
+                0 => None,
+                days => Some(chrono::Duration::days(i64::from(days))),
+            },
+            opml_tags: usize::try_from(required(settings.opml_tags, "opml-tags")?)
+                .unwrap_or(usize::MAX),
             websub_hubs: settings
                 .websub_hub
                 .iter()

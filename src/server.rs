@@ -99,6 +99,8 @@ fn site_fingerprint(config: &Config) -> String {
         hubs,
         config.max_age,
         config.default_items,
+        config.tombstone_period.map(|p| p.num_days()),
+        config.opml_tags,
     ]);
     parts.to_string()
 }

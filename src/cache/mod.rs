@@ -22,6 +22,7 @@ use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 
 use crate::domain::{Category, Scope};
+use crate::store::Touched;
 
 /// Version of a scope: (site-wide epoch, scope counter).
 pub type Version = (u64, u64);
@@ -44,7 +45,9 @@ pub struct ResponseCache {
     epoch: AtomicU64,
     /// Bumped by any change at all: the site scope's counter.
     site: AtomicU64,
-    categories: RwLock<HashMap<i64, u64>>,
+    /// Counters of the categories and facets written since start (absent: 0).
+    /// Grows with the distinct values written, never with the URLs asked.
+    scopes: RwLock<HashMap<Touched, u64>>,
     /// Every category, as of the site version it was read at.
     categories_list: RwLock<Option<(Version, Arc<Vec<Category>>)>>,
 }
@@ -64,28 +67,30 @@ impl ResponseCache {
             entries,
             epoch: AtomicU64::new(0),
             site: AtomicU64::new(0),
-            categories: RwLock::default(),
+            scopes: RwLock::default(),
             categories_list: RwLock::default(),
         }
     }
 
     /// The current version of `scope`; read it before querying, so that a
     /// write landing during rendering leaves the entry already stale.
-    pub fn version(&self, scope: Scope) -> Version {
+    pub fn version(&self, scope: &Scope) -> Version {
         let epoch = self.epoch.load(Ordering::Acquire);
-        let counter = match scope {
-            Scope::Site => self.site.load(Ordering::Acquire),
-            Scope::Category(id) => self
-                .categories
-                .read()
-                .map(|c| c.get(&id).copied().unwrap_or(0))
-                .unwrap_or(0),
+        let touched = match scope {
+            Scope::Site => return (epoch, self.site.load(Ordering::Acquire)),
+            Scope::Category(id) => Touched::Category(*id),
+            Scope::Facet(facet) => Touched::Facet(facet.key()),
         };
+        let counter = self
+            .scopes
+            .read()
+            .map(|c| c.get(&touched).copied().unwrap_or(0))
+            .unwrap_or(0);
         (epoch, counter)
     }
 
     /// A fresh entry for `key`, if there is one still valid at `now`.
-    pub fn get(&self, key: &str, scope: Scope, now: DateTime<Utc>) -> Option<Arc<Rendered>> {
+    pub fn get(&self, key: &str, scope: &Scope, now: DateTime<Utc>) -> Option<Arc<Rendered>> {
         let entry = self.entries.get(key)?;
         let fresh = entry.version == self.version(scope)
             && entry.rendered.valid_until.is_none_or(|t| now < t);
@@ -99,7 +104,7 @@ impl ResponseCache {
 
     /// Every category, when none changed since it was stored.
     pub fn categories(&self) -> Option<Arc<Vec<Category>>> {
-        let current = self.version(Scope::Site);
+        let current = self.version(&Scope::Site);
         let slot = self.categories_list.read().ok()?;
         slot.as_ref()
             .filter(|(version, _)| *version == current)
@@ -116,7 +121,7 @@ impl ResponseCache {
         if let Some(categories) = self.categories() {
             return Ok(categories);
         }
-        let version = self.version(Scope::Site);
+        let version = self.version(&Scope::Site);
         let categories = Arc::new(load()?);
         if let Ok(mut slot) = self.categories_list.write() {
             *slot = Some((version, categories.clone()));
@@ -124,18 +129,19 @@ impl ResponseCache {
         Ok(categories)
     }
 
-    /// Records that the given categories changed (`None`: everything did).
-    pub fn invalidate(&self, touched: &[Option<i64>]) {
+    /// Records that the given scopes changed; any change at all changes
+    /// what the site-wide responses may show.
+    pub fn invalidate(&self, touched: &[Touched]) {
         if touched.is_empty() {
             return;
         }
-        if let Ok(mut categories) = self.categories.write() {
-            for category in touched {
-                match category {
-                    Some(id) => *categories.entry(*id).or_insert(0) += 1,
-                    None => {
+        if let Ok(mut scopes) = self.scopes.write() {
+            for scope in touched {
+                match scope {
+                    Touched::Everything => {
                         self.epoch.fetch_add(1, Ordering::AcqRel);
                     }
+                    other => *scopes.entry(*other).or_insert(0) += 1,
                 }
             }
         }
@@ -144,7 +150,7 @@ impl ResponseCache {
 
     /// Forgets everything (after missed notifications, say).
     pub fn invalidate_all(&self) {
-        self.invalidate(&[None]);
+        self.invalidate(&[Touched::Everything]);
     }
 
     /// Bytes held now (after moka's pending bookkeeping).
@@ -158,6 +164,10 @@ impl ResponseCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tag(value: &str) -> crate::domain::Facet {
+        crate::domain::Facet::new(crate::domain::FacetKind::Tag, value).expect("a tag")
+    }
 
     fn rendered(body: &str) -> Arc<Rendered> {
         Arc::new(Rendered::new(
@@ -176,18 +186,23 @@ mod tests {
             ("a", Scope::Category(1)),
             ("b", Scope::Category(2)),
             ("all", Scope::Site),
+            ("t", Scope::Facet(tag("南宁"))),
+            ("u", Scope::Facet(tag("湿地"))),
         ] {
-            cache.put(key.into(), cache.version(scope), rendered(key));
+            cache.put(key.into(), cache.version(&scope), rendered(key));
         }
-        cache.invalidate(&[Some(1)]);
-        assert!(cache.get("a", Scope::Category(1), now).is_none());
-        assert!(cache.get("b", Scope::Category(2), now).is_some());
+        cache.invalidate(&[Touched::Category(1), Touched::Facet(tag("南宁").key())]);
+        assert!(cache.get("a", &Scope::Category(1), now).is_none());
+        assert!(cache.get("b", &Scope::Category(2), now).is_some());
+        assert!(cache.get("t", &Scope::Facet(tag("南宁")), now).is_none());
+        assert!(cache.get("u", &Scope::Facet(tag("湿地")), now).is_some());
         assert!(
-            cache.get("all", Scope::Site, now).is_none(),
+            cache.get("all", &Scope::Site, now).is_none(),
             "the site-wide feed holds every category"
         );
         cache.invalidate_all();
-        assert!(cache.get("b", Scope::Category(2), now).is_none());
+        assert!(cache.get("b", &Scope::Category(2), now).is_none());
+        assert!(cache.get("u", &Scope::Facet(tag("湿地")), now).is_none());
     }
 
     #[test]
@@ -196,9 +211,9 @@ mod tests {
         let now = Utc::now();
         let soon = now + chrono::Duration::seconds(5);
         let entry = Arc::new(Rendered::new("text/plain", b"x".to_vec(), now, Some(soon)));
-        cache.put("k".into(), cache.version(Scope::Site), entry);
-        assert!(cache.get("k", Scope::Site, now).is_some());
-        assert!(cache.get("k", Scope::Site, soon).is_none());
+        cache.put("k".into(), cache.version(&Scope::Site), entry);
+        assert!(cache.get("k", &Scope::Site, now).is_some());
+        assert!(cache.get("k", &Scope::Site, soon).is_none());
     }
 
     /// Fills the cache past its bound after reading its oldest entry: a
@@ -211,21 +226,32 @@ mod tests {
         let cache = ResponseCache::new(10 * one);
         let now = Utc::now();
         for i in 0..8 {
-            cache.put(format!("k{i}"), cache.version(Scope::Site), rendered(&body));
+            cache.put(
+                format!("k{i}"),
+                cache.version(&Scope::Site),
+                rendered(&body),
+            );
         }
         cache.entries.run_pending_tasks();
-        assert!(cache.get("k0", Scope::Site, now).is_some(), "k0 is read");
+        assert!(cache.get("k0", &Scope::Site, now).is_some(), "k0 is read");
         cache.entries.run_pending_tasks();
         for i in 8..14 {
-            cache.put(format!("k{i}"), cache.version(Scope::Site), rendered(&body));
+            cache.put(
+                format!("k{i}"),
+                cache.version(&Scope::Site),
+                rendered(&body),
+            );
             cache.entries.run_pending_tasks();
         }
         assert!(cache.used_bytes() <= 10 * one as u64);
-        assert!(cache.get("k0", Scope::Site, now).is_some(), "recently read");
         assert!(
-            cache.get("k1", Scope::Site, now).is_none(),
+            cache.get("k0", &Scope::Site, now).is_some(),
+            "recently read"
+        );
+        assert!(
+            cache.get("k1", &Scope::Site, now).is_none(),
             "least recently used"
         );
-        assert!(cache.get("k13", Scope::Site, now).is_some(), "just stored");
+        assert!(cache.get("k13", &Scope::Site, now).is_some(), "just stored");
     }
 }

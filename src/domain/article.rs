@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::input::{from_value, Checks, Field, Invalid, Optional, NUL_MESSAGE};
-use super::{AbsoluteUrl, ExternalId, FieldError, Slug, Title};
+use super::{AbsoluteUrl, ExternalId, Facet, FacetKind, FieldError, Slug, Title};
 
 /// Whether an article may appear in feeds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -90,6 +90,23 @@ pub struct ArticleFields {
     pub tags: Vec<String>,
     pub image: Option<Image>,
     pub status: ArticleStatus,
+}
+
+impl ArticleFields {
+    /// The facet feeds the article belongs in: each distinct tag, its
+    /// author and its source's name.
+    pub fn facets(&self) -> std::collections::BTreeSet<Facet> {
+        let tags = self.tags.iter().map(|t| (FacetKind::Tag, t.as_str()));
+        let author = self.author.iter().map(|a| (FacetKind::Author, a.as_str()));
+        let source = self
+            .source
+            .iter()
+            .map(|s| (FacetKind::Source, s.name.as_str()));
+        tags.chain(author)
+            .chain(source)
+            .filter_map(|(kind, value)| Facet::new(kind, value))
+            .collect()
+    }
 }
 
 /// A validated write: the fields, and a publication time when the writer gave

@@ -16,7 +16,10 @@ pub use article::{
 };
 pub use category::{Category, CategoryFields, CategoryInput, CategoryJson};
 pub use database_url::DatabaseUrl;
-pub use feed::{feed_url, FeedFormat, FeedName, Scope, SITE_FEED_NAME};
+pub use feed::{
+    facet_feed_url, feed_url, Facet, FacetKind, FeedFormat, FeedName, Scope, Tombstone,
+    SITE_FEED_NAME,
+};
 pub use input::{Field, Invalid};
 pub use text::{AbsoluteUrl, ExternalId, Slug, Title};
 pub use token::{generate_token, hash_token};

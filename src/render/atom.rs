@@ -1,17 +1,48 @@
 //! Atom 1.0 (RFC 4287), with RFC 5005 paging links and a WebSub hub link.
 
+use std::collections::BTreeMap;
+
+use atom_syndication::extension::{Extension, ExtensionMap};
 use atom_syndication::{
     Category, Content, Entry, Generator, Link, Person, Source, Text, WriteConfig,
 };
 
 use super::{
     article_id, article_url, atom_link as link, category_of, contributor_label,
-    effective_copyright, estimated_size, feed_copyright, feed_description, feed_id, feed_title,
-    item_terms, outlet_home, outlet_url, xml_text, Feed, GENERATOR,
+    effective_copyright, entry_id, estimated_size, feed_copyright, feed_description, feed_id,
+    feed_title, item_terms, outlet_home, outlet_url, xml_text, Feed, GENERATOR,
 };
-use crate::domain::Article;
+use crate::domain::{format_time, Article};
 
 const ATOM_TYPE: &str = "application/atom+xml";
+/// RFC 6721, The Atom "deleted-entry" Element.
+const TOMBSTONES_NAMESPACE: &str = "http://purl.org/atompub/tombstones/1.0";
+
+/// `<at:deleted-entry ref="…" when="…"/>` for each article that left the feed.
+fn deleted_entries(feed: &Feed<'_>) -> ExtensionMap {
+    if feed.deleted.is_empty() {
+        return ExtensionMap::new();
+    }
+    let entries = feed
+        .deleted
+        .iter()
+        .map(|tombstone| Extension {
+            name: "at:deleted-entry".to_owned(),
+            value: None,
+            // The crate writes attribute values as given: an entry id and
+            // an RFC 3339 time hold nothing XML would need escaped.
+            attrs: BTreeMap::from([
+                ("ref".to_owned(), entry_id(feed.site, tombstone.article_id)),
+                ("when".to_owned(), format_time(tombstone.deleted_at)),
+            ]),
+            children: BTreeMap::new(),
+        })
+        .collect();
+    BTreeMap::from([(
+        "at".to_owned(),
+        BTreeMap::from([("deleted-entry".to_owned(), entries)]),
+    )])
+}
 
 pub(super) fn render(feed: &Feed<'_>) -> Vec<u8> {
     let site = feed.site;
@@ -30,7 +61,7 @@ pub(super) fn render(feed: &Feed<'_>) -> Vec<u8> {
         }),
         links: feed_links(feed),
         rights: feed_copyright(feed).map(|c| Text::plain(xml_text(c))),
-        subtitle: Some(Text::plain(xml_text(feed_description(feed)))),
+        subtitle: Some(Text::plain(xml_text(&feed_description(feed)))),
         entries: feed
             .items
             .iter()
@@ -39,6 +70,12 @@ pub(super) fn render(feed: &Feed<'_>) -> Vec<u8> {
         lang: Some(xml_text(&site.language)),
         icon: site.icon.as_ref().map(|url| xml_text(url.as_str())),
         logo: site.logo.as_ref().map(|url| xml_text(url.as_str())),
+        namespaces: if feed.deleted.is_empty() {
+            BTreeMap::new()
+        } else {
+            BTreeMap::from([("at".to_owned(), TOMBSTONES_NAMESPACE.to_owned())])
+        },
+        extensions: deleted_entries(feed),
         ..atom_syndication::Feed::default()
     };
     let mut out = Vec::with_capacity(estimated_size(feed));

@@ -178,6 +178,8 @@ pub fn feed<'a>(
     Feed {
         site,
         category: None,
+        facet: None,
+        deleted: &[],
         categories,
         items,
         links: links(extension),

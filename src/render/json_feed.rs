@@ -7,8 +7,8 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use super::{
-    article_id, article_url, category_of, contributor_label, effective_copyright, estimated_size,
-    feed_copyright, feed_description, feed_title, item_terms, plain_text, Feed,
+    article_id, article_url, category_of, contributor_label, effective_copyright, entry_id,
+    estimated_size, feed_copyright, feed_description, feed_title, item_terms, plain_text, Feed,
 };
 use crate::domain::{format_time, Article};
 
@@ -22,7 +22,7 @@ struct Document<'a> {
     feed_url: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     next_url: Option<&'a str>,
-    description: &'a str,
+    description: Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     icon: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -53,6 +53,15 @@ struct Hub<'a> {
 #[derive(Serialize)]
 struct FeedExtension<'a> {
     copyright: Option<&'a str>,
+    /// Items that left the feed lately (the Atom feed's RFC 6721 deleted entries).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    deleted: Vec<Deleted>,
+}
+
+#[derive(Serialize)]
+struct Deleted {
+    id: String,
+    when: String,
 }
 
 #[derive(Serialize)]
@@ -139,6 +148,14 @@ pub(super) fn render(feed: &Feed<'_>) -> Vec<u8> {
             .collect(),
         syndic: FeedExtension {
             copyright: feed_copyright(feed),
+            deleted: feed
+                .deleted
+                .iter()
+                .map(|t| Deleted {
+                    id: entry_id(feed.site, t.article_id),
+                    when: format_time(t.deleted_at),
+                })
+                .collect(),
         },
     };
     // Serializing these plain structs cannot fail; the fallback is still a

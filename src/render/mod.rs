@@ -29,7 +29,9 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
-use crate::domain::{Article, Category, Contributor, SiteSettings, Source};
+use crate::domain::{
+    Article, Category, Contributor, Facet, FacetKind, SiteSettings, Source, Tombstone,
+};
 
 /// Everything one feed document shows.
 #[derive(Debug, Clone)]
@@ -38,6 +40,10 @@ pub struct Feed<'a> {
     pub site: &'a SiteSettings,
     /// The category of a per-category feed; None for the site-wide feed.
     pub category: Option<&'a Category>,
+    /// The tag, author or source of a facet feed.
+    pub facet: Option<&'a Facet>,
+    /// Articles that left the feed lately (RFC 6721), newest first.
+    pub deleted: &'a [Tombstone],
     /// Every category, to find each item's category name and copyright (look up by slug).
     pub categories: &'a [Category],
     /// Items, already ordered newest first.
@@ -238,30 +244,68 @@ fn non_blank(text: Option<&str>) -> Option<&str> {
 /// It comes from the site's host and the article's id only, so editing the
 /// article never changes it.
 fn article_id(site: &SiteSettings, article: &Article) -> String {
-    format!("tag:{},{TAG_YEAR}:article:{}", site.url.host(), article.id)
+    entry_id(site, article.id)
 }
 
-/// The stable id of a feed (Atom feed id): `…:feed:all` or `…:feed:{slug}`.
+/// [`article_id`] from the id alone: what a deleted entry refers to.
+fn entry_id(site: &SiteSettings, id: i64) -> String {
+    format!("tag:{},{TAG_YEAR}:article:{id}", site.url.host())
+}
+
+/// The stable id of a feed (Atom feed id): `…:feed:all`, `…:feed:{slug}`
+/// or `…:feed:tags/{value}` (the value percent-encoded as in its URL).
 fn feed_id(feed: &Feed<'_>) -> String {
-    let scope = feed
-        .category
-        .map_or(crate::domain::SITE_FEED_NAME, |c| c.slug.as_str());
+    let scope = match (feed.facet, feed.category) {
+        (Some(facet), _) => {
+            // The facet feed's URL path after `feeds/`, without the format.
+            let url = crate::domain::facet_feed_url(
+                &feed.site.url,
+                facet,
+                crate::domain::FeedFormat::Rss,
+            );
+            let path = url.rsplit_once("/feeds/").map_or("", |(_, p)| p);
+            path.strip_suffix(".rss").unwrap_or(path).to_owned()
+        }
+        (None, Some(category)) => category.slug.as_str().to_owned(),
+        (None, None) => crate::domain::SITE_FEED_NAME.to_owned(),
+    };
     format!("tag:{},{TAG_YEAR}:feed:{scope}", feed.site.url.host())
 }
 
-/// "{category name} - {site title}" for a category feed, the site title otherwise.
+/// What a facet feed gathers, in the site's language: `标签：南宁`.
+fn facet_label(site: &SiteSettings, facet: &Facet) -> String {
+    let chinese = site.language.starts_with("zh");
+    let kind = match (facet.kind(), chinese) {
+        (FacetKind::Tag, true) => "标签：",
+        (FacetKind::Author, true) => "作者：",
+        (FacetKind::Source, true) => "来源：",
+        (FacetKind::Tag, false) => "Tag: ",
+        (FacetKind::Author, false) => "Author: ",
+        (FacetKind::Source, false) => "Source: ",
+    };
+    format!("{kind}{}", facet.value())
+}
+
+/// "{category name or facet} - {site title}", the site title for the site.
 fn feed_title(feed: &Feed<'_>) -> String {
-    match feed.category {
-        Some(category) => format!("{} - {}", category.fields.name, feed.site.title),
-        None => feed.site.title.clone(),
+    match (feed.facet, feed.category) {
+        (Some(facet), _) => format!("{} - {}", facet_label(feed.site, facet), feed.site.title),
+        (None, Some(category)) => format!("{} - {}", category.fields.name, feed.site.title),
+        (None, None) => feed.site.title.clone(),
     }
 }
 
-/// The category's description when it has one, else the site title.
-fn feed_description<'a>(feed: &Feed<'a>) -> &'a str {
-    feed.category
-        .and_then(|c| non_blank(Some(c.fields.description.as_str())))
-        .unwrap_or(&feed.site.title)
+/// The category's description when it has one, what a facet feed
+/// gathers, else the site title.
+fn feed_description<'a>(feed: &Feed<'a>) -> Cow<'a, str> {
+    if let Some(facet) = feed.facet {
+        return Cow::Owned(facet_label(feed.site, facet));
+    }
+    Cow::Borrowed(
+        feed.category
+            .and_then(|c| non_blank(Some(c.fields.description.as_str())))
+            .unwrap_or(&feed.site.title),
+    )
 }
 
 /// The category's copyright for a category feed, else the site default.

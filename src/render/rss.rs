@@ -23,7 +23,7 @@ pub(super) fn render(feed: &Feed<'_>) -> Vec<u8> {
     let channel = Channel {
         title: xml_text(&feed_title(feed)),
         link: xml_text(&feed.links.alternate),
-        description: xml_text(feed_description(feed)),
+        description: xml_text(&feed_description(feed)),
         language: Some(xml_text(&feed.site.language)),
         copyright: feed_copyright(feed).map(xml_text),
         last_build_date: Some(rfc2822(feed.updated)),

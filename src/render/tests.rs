@@ -312,6 +312,8 @@ fn rss_category_feed_names_and_describes_the_category() {
     );
     let feed = Feed {
         category: Some(&categories[0]),
+        facet: None,
+        deleted: &[],
         items: &articles[..2],
         ..fixtures::feed(&site, &categories, &articles, &[], "rss")
     };
@@ -526,6 +528,8 @@ fn atom_category_feed_has_its_own_id() {
     );
     let feed = Feed {
         category: Some(&categories[1]),
+        facet: None,
+        deleted: &[],
         items: &articles[2..],
         ..fixtures::feed(&site, &categories, &articles, &[], "atom")
     };
@@ -821,6 +825,8 @@ proptest! {
         let articles = [article_with(&texts)];
         let feed = Feed {
             category: Some(&categories[0]),
+            facet: None,
+            deleted: &[],
             ..fixtures::feed(&site, &categories, &articles, &[], "rss")
         };
 

@@ -30,7 +30,7 @@ pub async fn serve<F>(
 where
     F: FnOnce(&mut DbConnection) -> Result<Rendered, ApiError> + Send + 'static,
 {
-    let rendered = match state.cache.get(&key, scope, state.clock.now()) {
+    let rendered = match state.cache.get(&key, &scope, state.clock.now()) {
         Some(hit) => {
             state.metrics.cache_hits.inc();
             hit
@@ -38,7 +38,7 @@ where
         None => {
             state.metrics.cache_misses.inc();
             // Read before querying: a write landing meanwhile leaves the entry stale.
-            let version = state.cache.version(scope);
+            let version = state.cache.version(&scope);
             let timer = state.metrics.render_seconds.start_timer();
             let rendered = Arc::new(state.db.read(render).await?);
             timer.observe_duration();

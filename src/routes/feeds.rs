@@ -1,4 +1,5 @@
-//! `/feeds/{all|category}.{rss|atom|json}`: paged feeds.
+//! `/feeds/{all|category}.{rss|atom|json}` and
+//! `/feeds/{tags|authors|sources}/{value}.{rss|atom|json}`: paged feeds.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -7,7 +8,7 @@ use serde::Deserialize;
 use super::cacheable;
 use super::query::{parse_limit, parse_page};
 use crate::cache::Rendered;
-use crate::domain::{AbsoluteUrl, Category, FeedFormat, FeedName, Scope};
+use crate::domain::{AbsoluteUrl, Category, Facet, FacetKind, FeedFormat, FeedName, Scope};
 use crate::error::ApiError;
 use crate::render::{self, Feed, FeedLinks};
 use crate::state::AppState;
@@ -33,9 +34,11 @@ struct FeedRequest {
 
 impl FeedRequest {
     fn scope(&self) -> Scope {
-        self.category
-            .as_ref()
-            .map_or(Scope::Site, |c| Scope::Category(c.id))
+        match (&self.name, &self.category) {
+            (FeedName::Facet(facet), _) => Scope::Facet(facet.clone()),
+            (_, Some(category)) => Scope::Category(category.id),
+            (_, None) => Scope::Site,
+        }
     }
 
     /// The feed's URL for `page` (`None`: the URL as requested).
@@ -57,6 +60,7 @@ impl FeedRequest {
     }
 }
 
+/// `/feeds/{all|category}.{format}`
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -64,6 +68,40 @@ pub async fn show(
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let request = parse(&state, &feed, &query).await?;
+    respond(req, state, request).await
+}
+
+/// `/feeds/{tags|authors|sources}/{value}.{format}`: the path segment is the
+/// stored value, percent-decoded, matched exactly.
+pub async fn show_facet(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: web::Query<FeedQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (kind, feed) = path.into_inner();
+    let unknown = || ApiError::NotFound(format!("no feed {kind}/{feed}"));
+    let kind = FacetKind::from_path_segment(&kind).ok_or_else(unknown)?;
+    let (value, extension) = feed.rsplit_once('.').ok_or_else(unknown)?;
+    let format = FeedFormat::from_extension(extension).ok_or_else(unknown)?;
+    let facet = Facet::new(kind, value).ok_or_else(unknown)?;
+    let (limit, page) = parse_paging(&state, &query)?;
+    let request = FeedRequest {
+        name: FeedName::Facet(facet),
+        format,
+        category: None,
+        limit,
+        explicit_limit: query.limit.is_some(),
+        page,
+    };
+    respond(req, state, request).await
+}
+
+async fn respond(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    request: FeedRequest,
+) -> Result<HttpResponse, ApiError> {
     let config = &state.config;
     let key = request.url(&config.base_url, None);
     let self_link = request.url(&config.base_url, Some(1));
@@ -84,7 +122,19 @@ pub async fn show(
             ),
         };
         let offset = (request.page - 1) * request.limit;
-        let page = store::feed_page(conn, scope, clock.now(), offset, request.limit)?;
+        // Deleted entries belong to the first page.
+        let tombstones = rendering
+            .config
+            .tombstone_period
+            .filter(|_| request.page == 1);
+        let page = store::feed_page(
+            conn,
+            &request.scope(),
+            clock.now(),
+            offset,
+            request.limit,
+            tombstones,
+        )?;
         render_feed(&rendering, &request, category.as_ref(), &categories, page)
     })
     .await?;
@@ -110,16 +160,10 @@ async fn parse(state: &AppState, feed: &str, query: &FeedQuery) -> Result<FeedRe
     let (name, extension) = feed.rsplit_once('.').ok_or_else(unknown)?;
     let format = FeedFormat::from_extension(extension).ok_or_else(unknown)?;
     let name = FeedName::parse(name).ok_or_else(unknown)?;
-    let config = &state.config;
-    let limit = parse_limit(
-        query.limit.as_deref(),
-        config.default_items,
-        config.max_items,
-    )?;
-    let page = parse_page(query.page.as_deref())?;
+    let (limit, page) = parse_paging(state, query)?;
     let category = match &name {
-        FeedName::Site => None,
         FeedName::Category(slug) => Some(state.category(slug).await?.ok_or_else(unknown)?),
+        FeedName::Site | FeedName::Facet(_) => None,
     };
     Ok(FeedRequest {
         name,
@@ -129,6 +173,17 @@ async fn parse(state: &AppState, feed: &str, query: &FeedQuery) -> Result<FeedRe
         explicit_limit: query.limit.is_some(),
         page,
     })
+}
+
+/// `limit` and `page` from the query, checked.
+fn parse_paging(state: &AppState, query: &FeedQuery) -> Result<(i64, i64), ApiError> {
+    let config = &state.config;
+    let limit = parse_limit(
+        query.limit.as_deref(),
+        config.default_items,
+        config.max_items,
+    )?;
+    Ok((limit, parse_page(query.page.as_deref())?))
 }
 
 /// Renders one page (on the blocking pool); a page past the last is `404`.
@@ -149,9 +204,15 @@ fn render_feed(
     }
     let hubs: Vec<String> = config.websub_hubs.iter().map(ToString::to_string).collect();
     let page_url = |n: i64| request.url(&config.base_url, Some(n));
+    let facet = match &request.name {
+        FeedName::Facet(facet) => Some(facet),
+        FeedName::Site | FeedName::Category(_) => None,
+    };
     let feed = Feed {
         site: &config.site,
         category,
+        facet,
+        deleted: &page.deleted,
         categories,
         items: &page.items,
         links: FeedLinks {

@@ -37,6 +37,11 @@ fn public_routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(feeds::show))
                 .route(web::head().to(feeds::show)),
         )
+        .service(
+            resource("/feeds/{kind}/{feed}")
+                .route(web::get().to(feeds::show_facet))
+                .route(web::head().to(feeds::show_facet)),
+        )
         // Partner widgets and the directory of feeds (issue 5).
         .service(
             resource("/api/v1/headlines")

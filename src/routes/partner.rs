@@ -166,7 +166,7 @@ fn render_headlines(
         ));
     }
     let category = store::find_category(conn, slug)?.ok_or_else(|| no_category(slug.as_str()))?;
-    let page = store::feed_page(conn, Scope::Category(category.id), now, 0, limit)?;
+    let page = store::feed_page(conn, &Scope::Category(category.id), now, 0, limit, None)?;
     let headlines = Headlines {
         site: &config.site,
         category: &category,

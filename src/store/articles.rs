@@ -1,6 +1,6 @@
 //! Article queries: single writes, the all-or-nothing batch, listings.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -9,9 +9,11 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use super::changes::ChangeRecord;
 use super::rows::{ArticleRow, ArticleValues};
 use super::schema::{articles, categories};
-use super::{write_transaction, DbConnection, WriteError, WriteTx};
+use super::{facets, tombstones, write_transaction, DbConnection, WriteError, WriteTx};
 use crate::clock::Clock;
-use crate::domain::{Article, ArticleStatus, FieldError, NewArticle, Scope, Slug};
+use crate::domain::{
+    Article, ArticleFields, ArticleStatus, Facet, FieldError, NewArticle, Scope, Slug,
+};
 
 /// Whether an upsert created the article or updated an existing one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,39 +91,89 @@ fn external_id_taken(error: DieselError, external_id: Option<&str>) -> WriteErro
 }
 
 /// Where an article stands as far as feeds are concerned.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Placement {
     category_id: i64,
     status: ArticleStatus,
     published_at: DateTime<Utc>,
+    facets: BTreeSet<Facet>,
 }
 
 impl Placement {
-    fn of(article: &Article, category_id: i64) -> Self {
+    fn new(fields: &ArticleFields, category_id: i64, published_at: DateTime<Utc>) -> Self {
         Self {
             category_id,
-            status: article.fields.status,
-            published_at: article.published_at,
+            status: fields.status,
+            published_at,
+            facets: fields.facets(),
         }
+    }
+
+    fn of(article: &Article, category_id: i64) -> Self {
+        Self::new(&article.fields, category_id, article.published_at)
+    }
+
+    fn is_live(&self, now: DateTime<Utc>) -> bool {
+        self.status == ArticleStatus::Published && self.published_at <= now
+    }
+
+    /// Every scope whose feeds show the article while it is live.
+    fn scopes(&self) -> Vec<Scope> {
+        let mut scopes = vec![Scope::Site, Scope::Category(self.category_id)];
+        scopes.extend(self.facets.iter().cloned().map(Scope::Facet));
+        scopes
     }
 }
 
 /// Records what writing an article changed, from where it stood before
 /// (if it existed) and where it stands now (if it still exists): the feeds
-/// of each category it was or is live in; for a scheduled article, only
-/// the caches that wait for it. A draft is in no feed.
-fn record_article_change(tx: &mut WriteTx<'_>, placements: impl IntoIterator<Item = Placement>) {
+/// of each category and facet it was or is live in; for a scheduled
+/// article, only the caches that wait for it. A draft is in no feed.
+fn record_article_change<'p>(
+    tx: &mut WriteTx<'_>,
+    placements: impl IntoIterator<Item = &'p Placement>,
+) {
     for placement in placements {
         if placement.status != ArticleStatus::Published {
             continue;
         }
-        let change = if placement.published_at <= tx.now {
+        let live = placement.published_at <= tx.now;
+        tx.record(if live {
             ChangeRecord::category(placement.category_id, true)
         } else {
             ChangeRecord::schedule(placement.category_id)
-        };
-        tx.record(change);
+        });
+        for facet in &placement.facets {
+            tx.record(ChangeRecord::facet(facet.key(), live));
+        }
     }
+}
+
+/// Keeps the deleted entries of article `id` true after it moved from
+/// `before` to `after` (`None`: deleted): a tombstone in each scope it was
+/// live in and is no longer, none where it is live now.
+fn record_departures(
+    tx: &mut WriteTx<'_>,
+    id: i64,
+    before: &Placement,
+    after: Option<&Placement>,
+) -> QueryResult<()> {
+    let now = tx.now;
+    let live_now = after
+        .filter(|p| p.is_live(now))
+        .map_or_else(Vec::new, Placement::scopes);
+    if tombstones::has_any(tx.conn, id)? {
+        tombstones::unbury(tx.conn, id, &live_now)?;
+    }
+    if before.is_live(now) {
+        let left: Vec<Scope> = before
+            .scopes()
+            .into_iter()
+            .filter(|scope| !live_now.contains(scope))
+            .collect();
+        tombstones::bury(tx.conn, id, &left, now)?;
+    }
+    Ok(())
 }
 
 fn insert_one(
@@ -148,7 +200,8 @@ fn insert_one(
         published_at,
         updated_at: now,
     };
-    record_article_change(tx, [Placement::of(&article, category_id)]);
+    facets::add_facets(tx.conn, &[(id, published_at, &article.fields)])?;
+    record_article_change(tx, [&Placement::of(&article, category_id)]);
     Ok(article)
 }
 
@@ -211,12 +264,12 @@ fn replace_row(
         ))
         .execute(tx.conn)
         .map_err(|e| external_id_taken(e, external_id))?;
-    let after = Placement {
-        category_id: new_category_id,
-        status: new.fields.status,
-        published_at,
-    };
-    record_article_change(tx, [Placement::of(existing, old_category_id), after]);
+    facets::remove_facets(tx.conn, existing.id)?;
+    facets::add_facets(tx.conn, &[(existing.id, published_at, &new.fields)])?;
+    let before = Placement::of(existing, old_category_id);
+    let after = Placement::new(&new.fields, new_category_id, published_at);
+    record_departures(tx, existing.id, &before, Some(&after))?;
+    record_article_change(tx, [&before, &after]);
     Ok(Stored {
         id: existing.id,
         outcome: Upserted::Updated,
@@ -408,24 +461,25 @@ fn insert_many(
     category_ids: &[i64],
 ) -> Result<Vec<i64>, WriteError> {
     let now = tx.now;
-    let placement = |i: usize| Placement {
-        category_id: category_ids[i],
-        status: batch[i].fields.status,
-        published_at: batch[i].published_at.unwrap_or(now),
-    };
-    let values = indexes.iter().map(|&i| {
-        ArticleValues::new(
-            &batch[i].fields,
-            category_ids[i],
-            placement(i).published_at,
-            now,
-        )
-    });
+    let published_at = |i: usize| batch[i].published_at.unwrap_or(now);
+    let values = indexes
+        .iter()
+        .map(|&i| ArticleValues::new(&batch[i].fields, category_ids[i], published_at(i), now));
     let ids = match &mut *tx.conn {
         DbConnection::Sqlite(inner) => insert_rows_sqlite(inner, values)?,
         DbConnection::Postgres(inner) => copy_rows_postgres(inner, values)?,
     };
-    record_article_change(tx, indexes.iter().map(|&i| placement(i)));
+    let written: Vec<_> = indexes
+        .iter()
+        .zip(&ids)
+        .map(|(&i, &id)| (id, published_at(i), &batch[i].fields))
+        .collect();
+    facets::add_facets(tx.conn, &written)?;
+    let placements: Vec<Placement> = indexes
+        .iter()
+        .map(|&i| Placement::new(&batch[i].fields, category_ids[i], published_at(i)))
+        .collect();
+    record_article_change(tx, &placements);
     Ok(ids)
 }
 
@@ -582,28 +636,15 @@ pub fn delete_article(
     id: i64,
 ) -> Result<bool, WriteError> {
     write_transaction(conn, clock, |tx| {
-        let found = articles::table
-            .filter(articles::id.eq(id))
-            .select((
-                articles::category_id,
-                articles::status,
-                articles::published_at,
-            ))
-            .first::<(i64, String, NaiveDateTime)>(tx.conn)
-            .optional()?;
-        let Some((category_id, status, published_at)) = found else {
+        let Some((row, slug)) = find_row(tx.conn, id)? else {
             return Ok(false);
         };
+        let category_id = row.category_id;
+        let before = Placement::of(&row.into_article(&slug)?, category_id);
+        facets::remove_facets(tx.conn, id)?;
         diesel::delete(articles::table.filter(articles::id.eq(id))).execute(tx.conn)?;
-        let status = ArticleStatus::parse(&status).unwrap_or(ArticleStatus::Published);
-        record_article_change(
-            tx,
-            [Placement {
-                category_id,
-                status,
-                published_at: published_at.and_utc(),
-            }],
-        );
+        record_departures(tx, id, &before, None)?;
+        record_article_change(tx, [&before]);
         Ok(true)
     })
 }
@@ -664,7 +705,7 @@ pub fn list_articles_after_id(
 /// first, skipping `offset`.
 pub fn list_live_articles(
     conn: &mut DbConnection,
-    scope: Scope,
+    scope: &Scope,
     now: DateTime<Utc>,
     offset: i64,
     limit: i64,
@@ -678,8 +719,10 @@ pub fn list_live_articles(
         .offset(offset)
         .limit(limit)
         .into_boxed();
-    if let Scope::Category(id) = scope {
-        query = query.filter(articles::category_id.eq(id));
+    match scope {
+        Scope::Site => {}
+        Scope::Category(id) => query = query.filter(articles::category_id.eq(*id)),
+        Scope::Facet(facet) => return facets::list_live(conn, facet, now, offset, limit),
     }
     query
         .load::<RowWithSlug>(conn)?
@@ -688,15 +731,16 @@ pub fn list_live_articles(
         .collect()
 }
 
-fn live_in_scope(
-    scope: Scope,
+/// Live articles of the site or of one category (facets have their own table).
+fn live_in(
+    category: Option<i64>,
     now: DateTime<Utc>,
 ) -> articles::BoxedQuery<'static, <DbConnection as diesel::Connection>::Backend> {
     let mut query = articles::table
         .filter(articles::status.eq(ArticleStatus::Published.as_str()))
         .filter(articles::published_at.le(now.naive_utc()))
         .into_boxed();
-    if let Scope::Category(id) = scope {
+    if let Some(id) = category {
         query = query.filter(articles::category_id.eq(id));
     }
     query
@@ -705,20 +749,30 @@ fn live_in_scope(
 /// How many articles of `scope` are live at `now` (for the last page link).
 pub fn count_live_articles(
     conn: &mut DbConnection,
-    scope: Scope,
+    scope: &Scope,
     now: DateTime<Utc>,
 ) -> QueryResult<i64> {
-    live_in_scope(scope, now).count().get_result(conn)
+    let category = match scope {
+        Scope::Site => None,
+        Scope::Category(id) => Some(*id),
+        Scope::Facet(facet) => return facets::count_live(conn, facet, now),
+    };
+    live_in(category, now).count().get_result(conn)
 }
 
 /// The newest publication time among live articles of `scope`: a scheduled
 /// article changes its feeds at that time, with no write to record it.
 pub fn newest_live_published_at(
     conn: &mut DbConnection,
-    scope: Scope,
+    scope: &Scope,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<DateTime<Utc>>> {
-    let newest = live_in_scope(scope, now)
+    let category = match scope {
+        Scope::Site => None,
+        Scope::Category(id) => Some(*id),
+        Scope::Facet(facet) => return facets::newest_live_published_at(conn, facet, now),
+    };
+    let newest = live_in(category, now)
         .select(diesel::dsl::max(articles::published_at))
         .first::<Option<NaiveDateTime>>(conn)?;
     Ok(newest.map(|t| t.and_utc()))
@@ -727,7 +781,7 @@ pub fn newest_live_published_at(
 /// When the next scheduled article of `scope` goes live, if any.
 pub fn next_scheduled_at(
     conn: &mut DbConnection,
-    scope: Scope,
+    scope: &Scope,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<DateTime<Utc>>> {
     let mut query = articles::table
@@ -735,8 +789,10 @@ pub fn next_scheduled_at(
         .filter(articles::published_at.gt(now.naive_utc()))
         .select(diesel::dsl::min(articles::published_at))
         .into_boxed();
-    if let Scope::Category(id) = scope {
-        query = query.filter(articles::category_id.eq(id));
+    match scope {
+        Scope::Site => {}
+        Scope::Category(id) => query = query.filter(articles::category_id.eq(*id)),
+        Scope::Facet(facet) => return facets::next_scheduled_at(conn, facet, now),
     }
     Ok(query
         .first::<Option<NaiveDateTime>>(conn)?

@@ -114,8 +114,12 @@ fn replace_fields(
         ))
         .execute(tx.conn)?;
     // Its name shows in the site-wide feeds only through its live articles.
-    let has_live_articles = count_live_articles(tx.conn, Scope::Category(existing.id), now)? > 0;
+    let has_live_articles = count_live_articles(tx.conn, &Scope::Category(existing.id), now)? > 0;
     tx.record(ChangeRecord::category(existing.id, has_live_articles));
+    // Its live articles show its name and copyright in their facets' feeds too.
+    for key in super::facets::live_facet_keys_in_category(tx.conn, existing.id, now)? {
+        tx.record(ChangeRecord::facet(key, true));
+    }
     Ok(Category {
         fields: fields.clone(),
         updated_at: now,

@@ -22,8 +22,11 @@ pub const LISTENER_NAME: &str = "syndic-listener";
 /// One scope a write changed, as the change log records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ChangeRecord {
-    /// The category whose feeds changed; `None`: every feed (site settings).
+    /// The category whose feeds changed; `None` with no `facet_key`: every
+    /// feed (site settings).
     category_id: Option<i64>,
+    /// The facet (tag, author, source) whose feeds changed, by key.
+    facet_key: Option<i64>,
     /// Whether the site-wide feeds show the change.
     affects_site_feeds: bool,
     /// Whether anything anyone can see changed. A scheduled article written
@@ -38,6 +41,7 @@ impl ChangeRecord {
     pub fn everything() -> Self {
         Self {
             category_id: None,
+            facet_key: None,
             affects_site_feeds: true,
             visible: true,
         }
@@ -48,6 +52,7 @@ impl ChangeRecord {
     pub fn category(id: i64, affects_site_feeds: bool) -> Self {
         Self {
             category_id: Some(id),
+            facet_key: None,
             affects_site_feeds,
             visible: true,
         }
@@ -57,10 +62,33 @@ impl ChangeRecord {
     pub fn schedule(id: i64) -> Self {
         Self {
             category_id: Some(id),
+            facet_key: None,
             affects_site_feeds: false,
             visible: false,
         }
     }
+
+    /// The feeds of the facet with key `key` changed (`visible`), or wait
+    /// for a scheduled article (not `visible`). The category's own record
+    /// says whether the site-wide feeds changed.
+    pub fn facet(key: i64, visible: bool) -> Self {
+        Self {
+            category_id: None,
+            facet_key: Some(key),
+            affects_site_feeds: false,
+            visible,
+        }
+    }
+}
+
+/// What one entry of the change log touched, as caches invalidate it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Touched {
+    /// Every feed (the site settings changed).
+    Everything,
+    Category(i64),
+    /// A facet's feeds, by [`crate::domain::Facet::key`].
+    Facet(i64),
 }
 
 /// Adds `records` to the change log at `changed_at` and tells other nodes.
@@ -73,6 +101,7 @@ pub(super) fn log_changes(
         diesel::insert_into(changes::table)
             .values((
                 changes::category_id.eq(record.category_id),
+                changes::facet_key.eq(record.facet_key),
                 changes::changed_at.eq(changed_at.naive_utc()),
                 changes::affects_site_feeds.eq(record.affects_site_feeds),
                 changes::visible.eq(record.visible),
@@ -95,7 +124,7 @@ fn notify_other_nodes(conn: &mut DbConnection) -> QueryResult<()> {
 /// site-wide change; for the whole site, any change that shows in it.
 pub fn last_changed_at(
     conn: &mut DbConnection,
-    scope: Scope,
+    scope: &Scope,
 ) -> QueryResult<Option<DateTime<Utc>>> {
     let newest = match scope {
         Scope::Site => changes::table
@@ -109,11 +138,15 @@ pub fn last_changed_at(
                 .filter(changes::visible.eq(true))
                 .select(max(changes::changed_at))
                 .first::<Option<chrono::NaiveDateTime>>(conn)?;
-            let site_wide = changes::table
-                .filter(changes::category_id.is_null())
+            in_category.max(site_wide_naive(conn)?)
+        }
+        Scope::Facet(facet) => {
+            let in_facet = changes::table
+                .filter(changes::facet_key.eq(facet.key()))
+                .filter(changes::visible.eq(true))
                 .select(max(changes::changed_at))
                 .first::<Option<chrono::NaiveDateTime>>(conn)?;
-            in_category.max(site_wide)
+            in_facet.max(site_wide_naive(conn)?)
         }
     };
     Ok(newest.map(|t| t.and_utc()))
@@ -122,11 +155,15 @@ pub fn last_changed_at(
 /// The newest change that affects every feed (the site settings changed),
 /// for responses that depend on configuration but on no article.
 pub fn last_site_wide_change_at(conn: &mut DbConnection) -> QueryResult<Option<DateTime<Utc>>> {
-    let newest = changes::table
+    Ok(site_wide_naive(conn)?.map(|t| t.and_utc()))
+}
+
+fn site_wide_naive(conn: &mut DbConnection) -> QueryResult<Option<chrono::NaiveDateTime>> {
+    changes::table
         .filter(changes::category_id.is_null())
+        .filter(changes::facet_key.is_null())
         .select(max(changes::changed_at))
-        .first::<Option<chrono::NaiveDateTime>>(conn)?;
-    Ok(newest.map(|t| t.and_utc()))
+        .first(conn)
 }
 
 /// The first change ever recorded (the service's first start).
@@ -149,6 +186,7 @@ pub fn last_category_list_change_at(conn: &mut DbConnection) -> QueryResult<Opti
         .filter(
             changes::category_id
                 .is_null()
+                .and(changes::facet_key.is_null())
                 .or(diesel::dsl::not(changes::category_id.eq_any(existing))),
         )
         .filter(changes::visible.eq(true))
@@ -166,15 +204,22 @@ pub fn last_change_sequence(conn: &mut DbConnection) -> QueryResult<i64> {
 }
 
 /// What changed after sequence number `after`: the newest sequence number,
-/// and the categories touched (`None`: a change affecting every feed).
-pub fn changes_since(conn: &mut DbConnection, after: i64) -> QueryResult<(i64, Vec<Option<i64>>)> {
+/// and what the changes touched.
+pub fn changes_since(conn: &mut DbConnection, after: i64) -> QueryResult<(i64, Vec<Touched>)> {
     let rows = changes::table
         .filter(changes::id.gt(after))
-        .select((changes::id, changes::category_id))
+        .select((changes::id, changes::category_id, changes::facet_key))
         .order(changes::id)
-        .load::<(i64, Option<i64>)>(conn)?;
-    let newest = rows.last().map_or(after, |(id, _)| *id);
-    let touched: BTreeSet<Option<i64>> = rows.into_iter().map(|(_, category)| category).collect();
+        .load::<(i64, Option<i64>, Option<i64>)>(conn)?;
+    let newest = rows.last().map_or(after, |(id, _, _)| *id);
+    let touched: BTreeSet<Touched> = rows
+        .into_iter()
+        .map(|(_, category, facet)| match (category, facet) {
+            (Some(id), _) => Touched::Category(id),
+            (None, Some(key)) => Touched::Facet(key),
+            (None, None) => Touched::Everything,
+        })
+        .collect();
     Ok((newest, touched.into_iter().collect()))
 }
 

@@ -5,10 +5,12 @@ mod articles;
 mod categories;
 mod changes;
 mod connection;
+mod facets;
 mod read_models;
 mod rows;
 pub mod schema;
 mod tokens;
+mod tombstones;
 mod websub;
 
 use diesel::connection::SimpleConnection;
@@ -24,7 +26,9 @@ pub use categories::{
     count_categories, create_category, delete_category, find_category, list_categories,
     update_category, upsert_category,
 };
-pub use changes::{changes_since, last_change_sequence, last_changed_at, record_site_fingerprint};
+pub use changes::{
+    changes_since, last_change_sequence, last_changed_at, record_site_fingerprint, Touched,
+};
 pub use changes::{first_change_at, last_category_list_change_at, last_site_wide_change_at};
 pub use changes::{listen_for_changes, take_change_notifications, CHANGES_CHANNEL, LISTENER_NAME};
 pub use connection::{begin_bulk_load, end_bulk_load};
@@ -32,10 +36,12 @@ pub use connection::{
     connect_pool, establish, write_transaction, ConnectError, ConnectionManager, DbConnection,
     DbPool, PooledConnection, WriteTx, WRITE_LOCK_KEY,
 };
+pub use facets::{current_tags, fill_facets, find_facet, is_known};
 pub use read_models::{
     category_listing, directory, feed_page, CategoryListing, DirectoryListing, FeedPage,
 };
 pub use tokens::{create_token, find_token_name, list_tokens, revoke_token, TokenRecord};
+pub use tombstones::{newest_expired_at, recent_tombstones};
 pub use websub::{
     claim_due_pings, count_pending_pings, enqueue_pings, postpone_ping, remove_ping, ChangedFeeds,
     ClaimedPing,
@@ -145,13 +151,25 @@ pub fn run_migrations(
     conn: &mut DbConnection,
 ) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
     match conn {
-        DbConnection::Sqlite(inner) => Ok(inner.run_pending_migrations(SQLITE_MIGRATIONS)?.len()),
+        DbConnection::Sqlite(inner) => {
+            let ran = inner.run_pending_migrations(SQLITE_MIGRATIONS)?.len();
+            fill_facets(conn, &crate::clock::SystemClock)?;
+            Ok(ran)
+        }
         DbConnection::Postgres(inner) => {
             inner.batch_execute(&format!("SELECT pg_advisory_lock({WRITE_LOCK_KEY})"))?;
             let ran = inner
                 .run_pending_migrations(POSTGRES_MIGRATIONS)
                 .map(|done| done.len());
-            inner.batch_execute(&format!("SELECT pg_advisory_unlock({WRITE_LOCK_KEY})"))?;
+            // Under the same lock: one node fills, the others find it done.
+            let filled = match ran {
+                Ok(_) => fill_facets(conn, &crate::clock::SystemClock).map(drop),
+                Err(_) => Ok(()),
+            };
+            if let DbConnection::Postgres(inner) = conn {
+                inner.batch_execute(&format!("SELECT pg_advisory_unlock({WRITE_LOCK_KEY})"))?;
+            }
+            filled?;
             Ok(ran?)
         }
     }

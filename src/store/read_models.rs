@@ -1,7 +1,7 @@
 //! Read models: everything one cacheable response is made of, in one call
 //! each, so handlers never string store calls together.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use diesel::QueryResult;
 
 use super::articles::{
@@ -11,8 +11,10 @@ use super::categories::{find_category, list_categories};
 use super::changes::{
     first_change_at, last_category_list_change_at, last_changed_at, last_site_wide_change_at,
 };
+use super::facets::is_known;
+use super::tombstones::{newest_expired_at, recent_tombstones};
 use super::DbConnection;
-use crate::domain::{Article, Category, Scope, Slug};
+use crate::domain::{Article, Category, Scope, Slug, Tombstone};
 
 /// One page of a scope's live articles, newest first.
 #[derive(Debug, Clone)]
@@ -20,34 +22,69 @@ pub struct FeedPage {
     pub items: Vec<Article>,
     /// Live articles in the whole scope, for the last page's number.
     pub total: i64,
+    /// Articles that left the scope within the tombstone period, newest
+    /// first (first pages of feeds only).
+    pub deleted: Vec<Tombstone>,
     /// The newest change to the scope's content (`lastBuildDate`, and the
-    /// basis of `Last-Modified`), or its newest live publication if later.
+    /// basis of `Last-Modified`), or its newest live publication, or the
+    /// newest expiry of a tombstone, whichever is latest.
     pub updated: DateTime<Utc>,
-    /// When the next scheduled article of the scope goes live.
+    /// When the page next changes with no write: the next scheduled
+    /// article of the scope goes live, or a tombstone expires.
     pub valid_until: Option<DateTime<Utc>>,
 }
 
-/// The page of `limit` live articles of `scope` at `now` after `offset`.
+/// The page of `limit` live articles of `scope` at `now` after `offset`,
+/// with the tombstones of the last `tombstones` when given.
 pub fn feed_page(
     conn: &mut DbConnection,
-    scope: Scope,
+    scope: &Scope,
     now: DateTime<Utc>,
     offset: i64,
     limit: i64,
+    tombstones: Option<Duration>,
 ) -> QueryResult<FeedPage> {
+    let changed = last_changed_at(conn, scope)?;
+    if let Scope::Facet(facet) = scope {
+        // A value never written has an empty feed, found with one lookup.
+        if !is_known(conn, facet)? {
+            return Ok(FeedPage {
+                items: Vec::new(),
+                total: 0,
+                deleted: Vec::new(),
+                updated: changed.unwrap_or_default(),
+                valid_until: None,
+            });
+        }
+    }
     let total = count_live_articles(conn, scope, now)?;
     let items = if offset < total {
         list_live_articles(conn, scope, now, offset, limit)?
     } else {
         Vec::new()
     };
-    let changed = last_changed_at(conn, scope)?;
     let published = newest_live_published_at(conn, scope, now)?;
+    let mut updated = changed.max(published).unwrap_or_default();
+    let mut valid_until = next_scheduled_at(conn, scope, now)?;
+    let mut deleted = Vec::new();
+    if let Some(period) = tombstones {
+        let cutoff = now - period;
+        deleted = recent_tombstones(conn, scope, cutoff)?;
+        if let Some(expired) = newest_expired_at(conn, scope, cutoff)? {
+            updated = updated.max(expired + period);
+        }
+        // Listed newest first: the last one expires first.
+        if let Some(oldest) = deleted.last() {
+            let expires = oldest.deleted_at + period;
+            valid_until = Some(valid_until.map_or(expires, |t| t.min(expires)));
+        }
+    }
     Ok(FeedPage {
         items,
         total,
-        updated: changed.max(published).unwrap_or_default(),
-        valid_until: next_scheduled_at(conn, scope, now)?,
+        deleted,
+        updated,
+        valid_until,
     })
 }
 

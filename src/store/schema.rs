@@ -39,6 +39,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    article_facets (article_id, facet_key) {
+        article_id -> BigInt,
+        facet_key -> BigInt,
+        published_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     categories (id) {
         id -> BigInt,
         slug -> Text,
@@ -57,6 +65,15 @@ diesel::table! {
         changed_at -> Timestamp,
         affects_site_feeds -> Bool,
         visible -> Bool,
+        facet_key -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    facets (facet_key) {
+        facet_key -> BigInt,
+        kind -> Text,
+        value -> Text,
     }
 }
 
@@ -65,6 +82,16 @@ diesel::table! {
         name -> Text,
         value -> Text,
         changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tombstones (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        category_id -> Nullable<BigInt>,
+        facet_key -> Nullable<BigInt>,
+        deleted_at -> Timestamp,
     }
 }
 
@@ -81,13 +108,17 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(article_facets -> articles (article_id));
 diesel::joinable!(articles -> categories (category_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
+    article_facets,
     articles,
     categories,
     changes,
+    facets,
     service_state,
+    tombstones,
     websub_pings,
 );

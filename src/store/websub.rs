@@ -12,10 +12,11 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::changes::{last_change_sequence, read_state, write_state};
+use super::facets::{facets_of_articles, find_facet};
 use super::schema::{articles, categories, changes, websub_pings};
 use super::{write_transaction, DbConnection};
 use crate::clock::Clock;
-use crate::domain::ArticleStatus;
+use crate::domain::{ArticleStatus, Facet};
 
 /// `service_state` row: the newest change already turned into pings.
 const CHANGE_CURSOR: &str = "websub_change_cursor";
@@ -31,11 +32,14 @@ pub struct ChangedFeeds {
     pub site_feeds: bool,
     /// Slugs of the existing categories whose feeds changed.
     pub categories: BTreeSet<String>,
+    /// Tags, authors and sources whose feeds changed (not for a change of
+    /// the site settings: that would ping every value ever written).
+    pub facets: BTreeSet<Facet>,
 }
 
 impl ChangedFeeds {
     pub fn is_empty(&self) -> bool {
-        !self.site_feeds && self.categories.is_empty()
+        !self.site_feeds && self.categories.is_empty() && self.facets.is_empty()
     }
 }
 
@@ -82,18 +86,36 @@ pub fn enqueue_pings(
         let logged = changes::table
             .filter(changes::id.gt(change_cursor))
             .filter(changes::visible.eq(true))
-            .select((changes::category_id, changes::affects_site_feeds))
-            .load::<(Option<i64>, bool)>(conn)?;
+            .select((
+                changes::category_id,
+                changes::facet_key,
+                changes::affects_site_feeds,
+            ))
+            .load::<(Option<i64>, Option<i64>, bool)>(conn)?;
         let went_live = went_live(live_cursor, live_until)
-            .select(articles::category_id)
-            .distinct()
-            .load::<i64>(conn)?;
-        let site_feeds = !went_live.is_empty() || logged.iter().any(|(_, site)| *site);
-        let mut touched: BTreeSet<Option<i64>> =
-            logged.into_iter().map(|(category, _)| category).collect();
-        touched.extend(went_live.into_iter().map(Some));
+            .select((articles::id, articles::category_id))
+            .load::<(i64, i64)>(conn)?;
+        let site_feeds = !went_live.is_empty() || logged.iter().any(|(_, _, site)| *site);
+        let mut touched: BTreeSet<Option<i64>> = BTreeSet::new();
+        let mut facet_keys = BTreeSet::new();
+        for (category, facet, _) in logged {
+            match (category, facet) {
+                (None, Some(key)) => {
+                    facet_keys.insert(key);
+                }
+                (category, _) => {
+                    touched.insert(category);
+                }
+            }
+        }
+        touched.extend(went_live.iter().map(|(_, category)| Some(*category)));
 
-        let changed = changed_feeds(conn, &touched, site_feeds)?;
+        let mut changed = changed_feeds(conn, &touched, site_feeds)?;
+        for key in facet_keys {
+            changed.facets.extend(find_facet(conn, key)?);
+        }
+        let live_ids: Vec<i64> = went_live.iter().map(|(id, _)| *id).collect();
+        changed.facets.extend(facets_of_articles(conn, &live_ids)?);
         let added = if changed.is_empty() {
             0
         } else {
@@ -185,6 +207,7 @@ fn changed_feeds(
     Ok(ChangedFeeds {
         site_feeds,
         categories: slugs.into_iter().collect(),
+        facets: BTreeSet::new(),
     })
 }
 

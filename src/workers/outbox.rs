@@ -16,7 +16,7 @@ use tokio::sync::watch;
 use crate::clock::Clock;
 use crate::conditional::SETTLE_MARGIN;
 use crate::config::Config;
-use crate::domain::{feed_url, AbsoluteUrl, FeedFormat, SITE_FEED_NAME};
+use crate::domain::{facet_feed_url, feed_url, AbsoluteUrl, FeedFormat, SITE_FEED_NAME};
 use crate::error::error_chain;
 use crate::state::AppState;
 use crate::store::{self, ChangedFeeds, ClaimedPing, DbConnection, DbError};
@@ -36,16 +36,20 @@ const MAX_ATTEMPTS: i32 = 15;
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(600);
 
 /// The feed URLs a hub must hear about: the first page of every format of
-/// each changed category's feeds, and of the site-wide feeds.
+/// each changed category's and facet's feeds, and of the site-wide feeds.
 pub fn topics(base_url: &AbsoluteUrl, changed: &ChangedFeeds) -> Vec<String> {
     let names = changed
         .categories
         .iter()
         .map(String::as_str)
         .chain(changed.site_feeds.then_some(SITE_FEED_NAME));
-    names
-        .flat_map(|name| FeedFormat::ALL.map(|format| feed_url(base_url, name, format)))
-        .collect()
+    let named =
+        names.flat_map(|name| FeedFormat::ALL.map(|format| feed_url(base_url, name, format)));
+    let facets = changed
+        .facets
+        .iter()
+        .flat_map(|facet| FeedFormat::ALL.map(|format| facet_feed_url(base_url, facet, format)));
+    named.chain(facets).collect()
 }
 
 /// How long to wait after the `failures`-th failed attempt: 1 s, 2 s, 4 s…
@@ -213,6 +217,11 @@ mod tests {
         let changed = ChangedFeeds {
             site_feeds: true,
             categories: ["local".to_owned()].into(),
+            facets: [
+                crate::domain::Facet::new(crate::domain::FacetKind::Source, "新华社")
+                    .expect("a source"),
+            ]
+            .into(),
         };
         assert_eq!(
             topics(&base, &changed),
@@ -223,6 +232,9 @@ mod tests {
                 "https://news.example.com/feeds/all.rss",
                 "https://news.example.com/feeds/all.atom",
                 "https://news.example.com/feeds/all.json",
+                "https://news.example.com/feeds/sources/%E6%96%B0%E5%8D%8E%E7%A4%BE.rss",
+                "https://news.example.com/feeds/sources/%E6%96%B0%E5%8D%8E%E7%A4%BE.atom",
+                "https://news.example.com/feeds/sources/%E6%96%B0%E5%8D%8E%E7%A4%BE.json",
             ]
         );
     }

@@ -9,7 +9,7 @@ use serde_json::json;
 use syndic::clock::Clock;
 
 use crate::helpers::{raw_client, sample_article, Backend, TestApp};
-use crate::websub::{feed_urls, spawn_with_hub, topics, StandInHub};
+use crate::websub::{feed_urls, spawn_with_hub, topics, StandInHub, SAMPLE_FACETS};
 
 /// Every public response that a scheduled article in `local` could touch,
 /// and some it must not.
@@ -82,7 +82,7 @@ async fn schedule_and_wait(backend: Backend, ahead: Duration) {
     app.create_article(&live).await;
     live["external_id"] = json!("live-2");
     app.create_article(&live).await;
-    hub.take(6).await;
+    hub.take(18).await;
     app.settle();
     let before = everything(&app).await;
     assert!(before.iter().all(|v| v.0 == 200), "{before:?}");
@@ -166,8 +166,8 @@ async fn schedule_and_wait(backend: Backend, ahead: Duration) {
             .to_rfc2822()
     )));
     assert_eq!(
-        topics(&hub.take(6).await),
-        feed_urls(&app, &["all", "local"]),
+        topics(&hub.take(18).await),
+        feed_urls(&app, &[&["all", "local"][..], &SAMPLE_FACETS].concat()),
         "pinged when it went live"
     );
     hub.assert_quiet(&app).await;

@@ -152,10 +152,30 @@ async fn receive(req: HttpRequest, body: web::Bytes, hub: web::Data<HubState>) -
 }
 
 /// The feed URLs of `names` (categories or `all`), every format, sorted.
+/// The feeds of the facets [`sample_article`] carries, as `kind/value`.
+pub(crate) const SAMPLE_FACETS: [&str; 4] = [
+    "tags/大模型",
+    "tags/储能",
+    "authors/陆林娟",
+    "sources/海西都市报",
+];
+
+/// The three formats' URLs of each feed named, a category slug, `all`, or
+/// `kind/value` for a facet (its value percent-encoded, as announced).
 pub(crate) fn feed_urls(app: &TestApp, names: &[&str]) -> Vec<String> {
     let mut urls: Vec<String> = names
         .iter()
         .flat_map(|name| {
+            let name = match name.split_once('/') {
+                Some((kind, value)) => format!(
+                    "{kind}/{}",
+                    percent_encoding::utf8_percent_encode(
+                        value,
+                        percent_encoding::NON_ALPHANUMERIC
+                    )
+                ),
+                None => (*name).to_owned(),
+            };
             ["rss", "atom", "json"].map(|format| app.url(&format!("/feeds/{name}.{format}")))
         })
         .collect();
@@ -209,32 +229,33 @@ crate::for_both_backends! {
         assert!(links.iter().any(|l| l.contains(&format!("<{}>", hub.url)) && l.contains("rel=\"hub\"")), "{links:?}");
 
         let created = app.create_article(&sample_article("local", "ext-1")).await;
-        assert_eq!(topics(&hub.take(6).await), feed_urls(&app, &["all", "local"]), "create");
+        assert_eq!(topics(&hub.take(18).await), feed_urls(&app, &[&["all", "local"][..], &SAMPLE_FACETS].concat()), "create");
         let path = format!("/api/v1/articles/{}", created["id"]);
 
         let edited = app.send_json(Method::PATCH, &path, &json!({"title": "改过的标题"})).await;
         assert_eq!(edited.status(), 200);
-        assert_eq!(topics(&hub.take(6).await), feed_urls(&app, &["all", "local"]), "edit");
+        assert_eq!(topics(&hub.take(18).await), feed_urls(&app, &[&["all", "local"][..], &SAMPLE_FACETS].concat()), "edit");
 
         let moved = app.send_json(Method::PATCH, &path, &json!({"category": "world"})).await;
         assert_eq!(moved.status(), 200);
-        assert_eq!(topics(&hub.take(9).await), feed_urls(&app, &["all", "local", "world"]), "move");
+        assert_eq!(topics(&hub.take(21).await), feed_urls(&app, &[&["all", "local", "world"][..], &SAMPLE_FACETS].concat()), "move");
 
-        // A category with a live article shows its name in the site-wide feeds.
+        // A category with a live article shows its name in the site-wide feeds
+        // and in the feeds of that article's tags, author and source.
         let renamed = app.send_json(Method::PUT, "/api/v1/categories/world", &json!({"name": "国际"})).await;
         assert_eq!(renamed.status(), 200);
-        assert_eq!(topics(&hub.take(6).await), feed_urls(&app, &["all", "world"]), "rename");
+        assert_eq!(topics(&hub.take(18).await), feed_urls(&app, &[&["all", "world"][..], &SAMPLE_FACETS].concat()), "rename");
 
         let deleted = app.authed(Method::DELETE, &path).send().await.expect("delete");
         assert_eq!(deleted.status(), 204);
-        assert_eq!(topics(&hub.take(6).await), feed_urls(&app, &["all", "world"]), "delete");
+        assert_eq!(topics(&hub.take(18).await), feed_urls(&app, &[&["all", "world"][..], &SAMPLE_FACETS].concat()), "delete");
 
         // A draft is in no feed: nothing to announce.
         let mut draft = sample_article("local", "ext-draft");
         draft["status"] = json!("draft");
         app.create_article(&draft).await;
         hub.assert_quiet(&app).await;
-        assert_eq!(app.metric("syndic_websub_pings_total{outcome=\"sent\"}").await, 39.0);
+        assert_eq!(app.metric("syndic_websub_pings_total{outcome=\"sent\"}").await, 99.0);
         assert_eq!(app.metric("syndic_websub_queue_depth").await, 0.0);
     }
 
@@ -270,8 +291,9 @@ crate::for_both_backends! {
         assert!(hub.in_flight() > 0, "the hub was still holding the ping");
         hub.stall(false);
         // The edit's pings coalesce with the pending ones or follow them.
-        let delivered = hub.take(6).await;
-        assert!(topics(&delivered).iter().all(|t| feed_urls(&app, &["all", "local"]).contains(t)));
+        let delivered = hub.take(18).await;
+        let expected = feed_urls(&app, &[&["all", "local"][..], &SAMPLE_FACETS].concat());
+        assert!(topics(&delivered).iter().all(|t| expected.contains(t)));
     }
 
     async fn a_scheduled_article_pings_again_when_it_goes_live(backend: Backend) {
@@ -289,7 +311,7 @@ crate::for_both_backends! {
         hub.assert_quiet(&app).await;
         // Announced once every node's clock has passed its time.
         app.advance(chrono::Duration::milliseconds(1500));
-        assert_eq!(topics(&hub.take(6).await), feed_urls(&app, &["all", "local"]), "when it went live");
+        assert_eq!(topics(&hub.take(18).await), feed_urls(&app, &[&["all", "local"][..], &SAMPLE_FACETS].concat()), "when it went live");
         hub.assert_quiet(&app).await;
     }
 
@@ -347,18 +369,19 @@ async fn two_nodes_send_each_ping_once_postgres() {
     a.create_category("local").await;
     assert_eq!(topics(&hub.take(3).await), feed_urls(&a, &["local"]));
     let created = b.create_article(&sample_article("local", "ext-1")).await;
-    assert_eq!(topics(&hub.take(6).await), feed_urls(&a, &["all", "local"]));
+    let expected = feed_urls(&a, &[&["all", "local"][..], &SAMPLE_FACETS].concat());
+    assert_eq!(topics(&hub.take(18).await), expected);
     let path = format!("/api/v1/articles/{}", created["id"]);
     let edited = a
         .send_json(Method::PATCH, &path, &json!({"title": "改过"}))
         .await;
     assert_eq!(edited.status(), 200);
-    assert_eq!(topics(&hub.take(6).await), feed_urls(&a, &["all", "local"]));
+    assert_eq!(topics(&hub.take(18).await), expected);
     hub.assert_quiet(&a).await;
     let sent = a
         .metric("syndic_websub_pings_total{outcome=\"sent\"}")
         .await
         + b.metric("syndic_websub_pings_total{outcome=\"sent\"}")
             .await;
-    assert_eq!(sent, 15.0, "each ping sent by exactly one node");
+    assert_eq!(sent, 39.0, "each ping sent by exactly one node");
 }
