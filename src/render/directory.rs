@@ -3,7 +3,11 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{feed_url, AbsoluteUrl, Category, FeedFormat, SiteSettings, SITE_FEED_NAME};
+use super::facet_feed_title;
+use crate::domain::{
+    facet_feed_url, feed_url, AbsoluteUrl, Category, Facet, FeedFormat, SiteSettings,
+    SITE_FEED_NAME,
+};
 
 /// Everything a directory of the feeds shows.
 #[derive(Debug, Clone, Copy)]
@@ -14,6 +18,8 @@ pub struct Directory<'a> {
     pub base_url: &'a AbsoluteUrl,
     /// Every category, ordered by slug.
     pub categories: &'a [Category],
+    /// The tags the site lists (`--opml-tags`), most used first.
+    pub tags: &'a [Facet],
     /// The first change recorded (OPML `dateCreated`).
     pub created: DateTime<Utc>,
     /// The newest change to what is listed, not the clock (OPML `dateModified`).
@@ -43,6 +49,20 @@ impl Directory<'_> {
     pub fn category_feeds(&self, category: &Category) -> Vec<FeedLink> {
         let title = format!("{} - {}", category.fields.name, self.site.title);
         self.feeds(category.slug.as_str(), &title)
+    }
+
+    /// A tag's feeds, titled as the feeds are: "标签：{tag} - {site title}".
+    pub fn tag_feeds(&self, tag: &Facet) -> Vec<FeedLink> {
+        let title = facet_feed_title(self.site, tag);
+        FeedFormat::ALL
+            .into_iter()
+            .map(|format| FeedLink {
+                format: format.label(),
+                media_type: format.media_type(),
+                url: facet_feed_url(self.base_url, tag, format),
+                title: title.clone(),
+            })
+            .collect()
     }
 
     /// The OPML file.
@@ -92,6 +112,7 @@ mod tests {
             site: &site,
             base_url: &base,
             categories: &categories,
+            tags: &[],
             created: fixtures::at(0),
             updated: fixtures::at(0),
         };

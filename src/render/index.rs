@@ -17,6 +17,7 @@ struct Labels {
     subscribe: &'static str,
     all_articles: &'static str,
     categories: &'static str,
+    tags: &'static str,
     opml: &'static str,
     feeds: &'static str,
     on_your_site: &'static str,
@@ -31,6 +32,7 @@ const ENGLISH: Labels = Labels {
     subscribe: ". Subscribe to everything, or to one category.",
     all_articles: "All articles",
     categories: "Categories",
+    tags: "Tags in the news",
     opml: "Every feed in one file for your reader: ",
     feeds: "Feeds",
     on_your_site: "On your site",
@@ -45,6 +47,7 @@ const CHINESE: Labels = Labels {
     subscribe: "。可订阅全部文章，也可只订阅一个栏目。",
     all_articles: "全部文章",
     categories: "栏目",
+    tags: "热门标签",
     opml: "全部订阅源合为一个文件，供阅读器导入：",
     feeds: "订阅源",
     on_your_site: "在您的网站上展示",
@@ -80,7 +83,14 @@ struct IndexPage<'a> {
     site_url: &'a str,
     site_feeds: Vec<FeedLink>,
     sections: Vec<CategorySection>,
+    tags: Vec<TagSection>,
     opml_url: String,
+}
+
+/// One listed tag on the index page.
+struct TagSection {
+    label: String,
+    feeds: Vec<FeedLink>,
 }
 
 #[derive(Template)]
@@ -125,6 +135,14 @@ pub fn index_page(directory: &Directory<'_>) -> askama::Result<Vec<u8>> {
         site_url: site.url.as_str(),
         site_feeds: directory.site_feeds(),
         sections,
+        tags: directory
+            .tags
+            .iter()
+            .map(|tag| TagSection {
+                label: super::facet_label(site, tag),
+                feeds: directory.tag_feeds(tag),
+            })
+            .collect(),
         opml_url: directory.opml_url(),
     })
 }
@@ -196,6 +214,7 @@ mod tests {
             site: &site,
             base_url: &base,
             categories: &categories,
+            tags: &[],
             created: fixtures::at(0),
             updated: fixtures::at(0),
         })

@@ -273,7 +273,7 @@ fn feed_id(feed: &Feed<'_>) -> String {
 }
 
 /// What a facet feed gathers, in the site's language: `标签：南宁`.
-fn facet_label(site: &SiteSettings, facet: &Facet) -> String {
+pub(super) fn facet_label(site: &SiteSettings, facet: &Facet) -> String {
     let chinese = site.language.starts_with("zh");
     let kind = match (facet.kind(), chinese) {
         (FacetKind::Tag, true) => "标签：",
@@ -286,10 +286,15 @@ fn facet_label(site: &SiteSettings, facet: &Facet) -> String {
     format!("{kind}{}", facet.value())
 }
 
+/// A facet feed's title: "标签：{tag} - {site title}".
+pub(super) fn facet_feed_title(site: &SiteSettings, facet: &Facet) -> String {
+    format!("{} - {}", facet_label(site, facet), site.title)
+}
+
 /// "{category name or facet} - {site title}", the site title for the site.
 fn feed_title(feed: &Feed<'_>) -> String {
     match (feed.facet, feed.category) {
-        (Some(facet), _) => format!("{} - {}", facet_label(feed.site, facet), feed.site.title),
+        (Some(facet), _) => facet_feed_title(feed.site, facet),
         (None, Some(category)) => format!("{} - {}", category.fields.name, feed.site.title),
         (None, None) => feed.site.title.clone(),
     }

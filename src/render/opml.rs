@@ -43,6 +43,10 @@ fn write(w: &mut Writer<Vec<u8>>, directory: &Directory<'_>) -> io::Result<()> {
                     let name = xml_safe(&category.fields.name);
                     folder(w, directory, &name, &directory.category_feeds(category))?;
                 }
+                for tag in directory.tags {
+                    let label = super::facet_label(directory.site, tag);
+                    folder(w, directory, &xml_safe(&label), &directory.tag_feeds(tag))?;
+                }
                 Ok(())
             })?;
             Ok(())
@@ -97,6 +101,10 @@ mod tests {
     use super::*;
 
     fn render() -> String {
+        render_with_tags(&[])
+    }
+
+    fn render_with_tags(tags: &[crate::domain::Facet]) -> String {
         let site = fixtures::site();
         let categories = fixtures::categories();
         let base = fixtures::url("https://feeds.example.cn/");
@@ -104,6 +112,7 @@ mod tests {
             site: &site,
             base_url: &base,
             categories: &categories,
+            tags,
             created: fixtures::at(-86_400),
             updated: fixtures::at(60),
         }))
@@ -172,5 +181,36 @@ mod tests {
     #[test]
     fn the_same_directory_gives_the_same_bytes() {
         assert_eq!(render(), render());
+    }
+
+    #[test]
+    fn listed_tags_follow_the_categories_with_encoded_urls() {
+        use crate::domain::{Facet, FacetKind};
+        let tags = [
+            Facet::new(FacetKind::Tag, "大模型").expect("tag"),
+            Facet::new(FacetKind::Tag, "R&D <lab>/x").expect("tag"),
+        ];
+        let body = render_with_tags(&tags);
+        let doc = roxmltree::Document::parse(&body).expect("well-formed");
+        let folders: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("body"))
+            .flat_map(|b| b.children().filter(|n| n.is_element()))
+            .collect();
+        assert_eq!(folders.len(), 5, "site-wide, two categories, two tags");
+        assert_eq!(folders[3].attribute("text"), Some("标签：大模型"));
+        assert_eq!(folders[4].attribute("text"), Some("标签：R&D <lab>/x"));
+        let urls: Vec<_> = folders[4]
+            .children()
+            .filter_map(|n| n.attribute("xmlUrl"))
+            .collect();
+        assert_eq!(
+            urls[0],
+            "https://feeds.example.cn/feeds/tags/R%26D%20%3Clab%3E%2Fx.rss"
+        );
+        assert_eq!(
+            folders[3].children().find_map(|n| n.attribute("xmlUrl")),
+            Some("https://feeds.example.cn/feeds/tags/%E5%A4%A7%E6%A8%A1%E5%9E%8B.rss")
+        );
     }
 }

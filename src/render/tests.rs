@@ -886,6 +886,7 @@ fn the_pages_speak_the_site_language() {
             site: &site,
             base_url: &base_url,
             categories: &categories,
+            tags: &[],
             created: at(1_767_225_600),
             updated: at(1_780_272_000),
         };

@@ -44,9 +44,10 @@ async fn show_directory(
         Document::Index => "",
     };
     let key = state.config.base_url.join(path).to_string();
-    let config = state.config.clone();
+    let (config, clock) = (state.config.clone(), state.clock.clone());
     cacheable::serve(&req, &state, key, Scope::Site, move |conn| {
-        render_directory(&config, store::directory(conn)?, document)
+        let listing = store::directory(conn, clock.now(), config.opml_tags)?;
+        render_directory(&config, listing, document)
     })
     .await
 }
@@ -84,6 +85,7 @@ fn render_directory(
         site: &config.site,
         base_url: &config.base_url,
         categories: &listing.categories,
+        tags: &listing.tags,
         created: listing.created,
         updated: listing.updated,
     };
@@ -91,7 +93,12 @@ fn render_directory(
         Document::Opml => ("text/x-opml; charset=utf-8", render::opml(&directory)),
         Document::Index => ("text/html; charset=utf-8", render::index_page(&directory)?),
     };
-    Ok(Rendered::new(content_type, body, listing.updated, None))
+    Ok(Rendered::new(
+        content_type,
+        body,
+        listing.updated,
+        listing.valid_until,
+    ))
 }
 
 fn render_category_page(config: &Config, listing: CategoryListing) -> Result<Rendered, ApiError> {
@@ -100,6 +107,7 @@ fn render_category_page(config: &Config, listing: CategoryListing) -> Result<Ren
         site: &config.site,
         base_url: &config.base_url,
         categories: &categories,
+        tags: &[],
         created: listing.updated,
         updated: listing.updated,
     };

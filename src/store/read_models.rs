@@ -11,10 +11,10 @@ use super::categories::{find_category, list_categories};
 use super::changes::{
     first_change_at, last_category_list_change_at, last_changed_at, last_site_wide_change_at,
 };
-use super::facets::is_known;
+use super::facets::{current_tags, is_known};
 use super::tombstones::{newest_expired_at, recent_tombstones};
 use super::DbConnection;
-use crate::domain::{Article, Category, Scope, Slug, Tombstone};
+use crate::domain::{Article, Category, Facet, Scope, Slug, Tombstone};
 
 /// One page of a scope's live articles, newest first.
 #[derive(Debug, Clone)]
@@ -93,22 +93,51 @@ pub fn feed_page(
 pub struct DirectoryListing {
     /// Every category, ordered by slug.
     pub categories: Vec<Category>,
+    /// The tags most used lately, most used first (as many as asked).
+    pub tags: Vec<Facet>,
     /// The first change ever recorded.
     pub created: DateTime<Utc>,
-    /// The newest change to the list of categories or to one of them.
+    /// The newest change to the list of categories or to one of them, and
+    /// with tags listed, to any live article.
     pub updated: DateTime<Utc>,
+    /// With tags listed: when the next scheduled article goes live.
+    pub valid_until: Option<DateTime<Utc>>,
 }
 
-pub fn directory(conn: &mut DbConnection) -> QueryResult<DirectoryListing> {
+/// How many of the newest live articles the listed tags are counted over.
+const CURRENT_TAGS_AMONG: i64 = 1000;
+
+/// The directory at `now`, listing the `tags` tags most used among the
+/// newest live articles.
+pub fn directory(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    tags: usize,
+) -> QueryResult<DirectoryListing> {
     let categories = list_categories(conn)?;
     let first = first_change_at(conn)?;
     let changed = last_category_list_change_at(conn)?;
     let newest_category = categories.iter().map(|c| c.updated_at).max();
-    let updated = changed.max(newest_category).unwrap_or_default();
+    let mut updated = changed.max(newest_category).unwrap_or_default();
+    let mut listed = Vec::new();
+    let mut valid_until = None;
+    if tags > 0 {
+        listed = current_tags(conn, now, CURRENT_TAGS_AMONG, tags)?
+            .into_iter()
+            .map(|(tag, _)| tag)
+            .collect();
+        // Which tags lead depends on every live article.
+        let articles_changed = last_changed_at(conn, &Scope::Site)?;
+        let published = newest_live_published_at(conn, &Scope::Site, now)?;
+        updated = updated.max(articles_changed.max(published).unwrap_or_default());
+        valid_until = next_scheduled_at(conn, &Scope::Site, now)?;
+    }
     Ok(DirectoryListing {
         categories,
+        tags: listed,
         created: first.unwrap_or(updated),
         updated,
+        valid_until,
     })
 }
 

@@ -23,4 +23,5 @@ mod websub;
 
 mod browser;
 mod directory;
+mod facets;
 mod partner;
