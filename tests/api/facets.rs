@@ -352,9 +352,9 @@ for_both_backends! {
         for name in ["all", "tags/台风", "authors/陆林娟", "sources/海西都市报"] {
             let (_, atom) = get_ok(&app, &feed_path(name, "atom")).await;
             let refs: Vec<String> = deleted_entries(&atom).into_iter().map(|(r, _)| r).collect();
-            assert_eq!(refs, [gone_id.clone()], "{name}");
+            assert_eq!(refs, [gone_id.as_str()], "{name}");
             let (_, json) = get_ok(&app, &feed_path(name, "json")).await;
-            assert_eq!(json_deleted(&json), [gone_id.clone()], "{name}.json");
+            assert_eq!(json_deleted(&json), [gone_id.as_str()], "{name}.json");
         }
         let (_, world) = get_ok(&app, "/feeds/world.atom").await;
         assert!(deleted_entries(&world).is_empty(), "moved in, not out");
@@ -371,7 +371,7 @@ for_both_backends! {
         app.settle();
         let (_, local) = get_ok(&app, "/feeds/local.atom").await;
         let refs: Vec<String> = deleted_entries(&local).into_iter().map(|(r, _)| r).collect();
-        assert_eq!(refs, [gone_id.clone()]);
+        assert_eq!(refs, [gone_id.as_str()]);
         let (_, world) = get_ok(&app, "/feeds/world.atom").await;
         assert_eq!(deleted_entries(&world).len(), 1, "it left world now");
         let (_, first_page) = get_ok(&app, "/feeds/local.atom?limit=1").await;
