@@ -147,6 +147,7 @@ pub fn delete_category(
         diesel::delete(categories::table.filter(categories::id.eq(existing.id)))
             .execute(tx.conn)?;
         tx.record(ChangeRecord::category(existing.id, false));
+        super::changes::note_category_deleted(tx.conn, tx.now)?;
         Ok(true)
     })
 }

@@ -7,7 +7,7 @@ use diesel::connection::SimpleConnection;
 use diesel::dsl::{max, min};
 use diesel::prelude::*;
 
-use super::schema::{categories, changes, service_state};
+use super::schema::{changes, service_state};
 use super::{write_transaction, DbConnection, WriteError};
 use crate::clock::Clock;
 use crate::domain::Scope;
@@ -177,22 +177,26 @@ pub fn first_change_at(conn: &mut DbConnection) -> QueryResult<Option<DateTime<U
 
 /// The newest change to the list of categories as a directory shows it
 /// (OPML, the index page) that the categories themselves no longer show:
-/// site-wide changes and changes to categories since deleted. Changes to
-/// existing categories are in their `updated_at`, which the caller adds;
-/// article changes are left out, since a directory lists no article.
+/// site-wide changes and deletions of categories. Changes to existing
+/// categories are in their `updated_at`, which the caller adds; article
+/// changes are left out, since a directory lists no article.
 pub fn last_category_list_change_at(conn: &mut DbConnection) -> QueryResult<Option<DateTime<Utc>>> {
-    let existing = categories::table.select(categories::id.nullable());
-    let newest = changes::table
-        .filter(
-            changes::category_id
-                .is_null()
-                .and(changes::facet_key.is_null())
-                .or(diesel::dsl::not(changes::category_id.eq_any(existing))),
-        )
-        .filter(changes::visible.eq(true))
-        .select(max(changes::changed_at))
-        .first::<Option<chrono::NaiveDateTime>>(conn)?;
-    Ok(newest.map(|t| t.and_utc()))
+    let deleted = service_state::table
+        .filter(service_state::name.eq(CATEGORY_DELETED))
+        .select(service_state::changed_at)
+        .first::<chrono::NaiveDateTime>(conn)
+        .optional()?;
+    Ok(site_wide_naive(conn)?.max(deleted).map(|t| t.and_utc()))
+}
+
+/// Name of the `service_state` row whose time is the last deletion of a
+/// category.
+const CATEGORY_DELETED: &str = "category_deleted";
+
+/// Notes that a category was deleted at `now` (see
+/// [`last_category_list_change_at`]).
+pub(super) fn note_category_deleted(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<()> {
+    write_state(conn, CATEGORY_DELETED, "", now)
 }
 
 /// A number that grows with every committed write, from any process.

@@ -1,6 +1,10 @@
 DROP TABLE tombstones;
+DELETE FROM service_state WHERE name = 'category_deleted';
+DROP INDEX changes_by_category;
+CREATE INDEX changes_by_category ON changes (category_id, visible, changed_at);
 DROP INDEX changes_site_wide;
 DROP INDEX changes_by_facet;
+DELETE FROM changes WHERE facet_key IS NOT NULL;
 ALTER TABLE changes DROP COLUMN facet_key;
 DROP TABLE article_facets;
 DROP TABLE facets;

@@ -25,6 +25,17 @@ CREATE INDEX article_facets_by_feed ON article_facets (facet_key, published_at D
 ALTER TABLE changes ADD COLUMN facet_key BIGINT;
 CREATE INDEX changes_by_facet ON changes (facet_key, visible, changed_at) WHERE facet_key IS NOT NULL;
 CREATE INDEX changes_site_wide ON changes (changed_at) WHERE category_id IS NULL AND facet_key IS NULL;
+-- Partial, so that no planner walks it for the category_id IS NULL rows.
+DROP INDEX changes_by_category;
+CREATE INDEX changes_by_category ON changes (category_id, visible, changed_at) WHERE category_id IS NOT NULL;
+
+-- When a category was last deleted, for the directory's Last-Modified (its
+-- changes no longer name an existing category): one row to read, where
+-- finding them in the change log would walk it all.
+INSERT INTO service_state (name, value, changed_at)
+SELECT 'category_deleted', '', MAX(changed_at) FROM changes
+WHERE category_id IS NOT NULL AND visible AND category_id NOT IN (SELECT id FROM categories)
+HAVING MAX(changed_at) IS NOT NULL;
 
 -- RFC 6721 deleted entries: an article that was live in a scope and left it
 -- (deleted, unpublished, moved, retagged). The scope is the site when both
