@@ -77,7 +77,9 @@ stats() { # label, then times in seconds on stdin
             l, NR, t[int(NR * 0.5) + (NR == 1)], t[int(NR * 0.9) + (NR == 1)], t[int(NR * 0.99) + (NR == 1)], t[NR] }'
 }
 
-rss_mib() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$server/status"; }
+# Resident memory: anonymous (the heap: cache, buffers) and file-backed
+# (SQLite's memory-mapped database pages, which the kernel can drop).
+rss_mib() { awk '/^RssAnon/ { a = $2 } /^RssFile/ { f = $2 } END { printf "%.0f anon + %.0f file", a / 1024, f / 1024 }' "/proc/$server/status"; }
 hwm_mib() { awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$server/status"; }
 
 bench() {
@@ -107,7 +109,7 @@ bench() {
     before=$(rss_mib)
     seq "$unknown" | awk -v b="$base" '{ printf "url = \"%s/feeds/tags/%%E6%%9C%%AA%%E7%%9F%%A5-%d.rss\"\noutput = \"/dev/null\"\n", b, $1 }' >"$work/unknown.curl"
     started=$SECONDS
-    curl -s --parallel --parallel-max 16 -K "$work/unknown.curl"
+    curl -s --parallel --parallel-max 16 -K "$work/unknown.curl" 2>/dev/null
     echo "$engine unknown tags: $unknown distinct URLs in $((SECONDS - started)) s; RSS $before MiB before, $(rss_mib) MiB after, peak $(hwm_mib) MiB (cache bound 64 MiB)"
     kill "$server" && wait "$server" 2>/dev/null || true
     server=""
