@@ -42,6 +42,7 @@ pub(super) fn add_facets(
     written: &[(i64, DateTime<Utc>, &ArticleFields)],
 ) -> QueryResult<()> {
     let mut names = BTreeMap::new();
+    let mut counts: BTreeMap<i64, i64> = BTreeMap::new();
     let mut rows = Vec::new();
     for (id, published_at, fields) in written {
         if fields.status != ArticleStatus::Published {
@@ -54,10 +55,12 @@ pub(super) fn add_facets(
                 facet_key: key,
                 published_at: published_at.naive_utc(),
             });
+            *counts.entry(key).or_default() += 1;
             names.entry(key).or_insert(facet);
         }
     }
     add_names(conn, &names)?;
+    add_to_counts(conn, &counts)?;
     match conn {
         // One prepared statement per row beats a parsed multi-row INSERT on
         // SQLite (in-process); PostgreSQL takes them all in one COPY.
@@ -105,9 +108,48 @@ fn add_names(conn: &mut DbConnection, names: &BTreeMap<i64, Facet>) -> QueryResu
     Ok(())
 }
 
+/// Adds `n` to the published count of each facet `key`.
+fn add_to_counts(conn: &mut DbConnection, counts: &BTreeMap<i64, i64>) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(inner) => {
+            for (key, n) in counts {
+                diesel::update(facets::table.filter(facets::facet_key.eq(key)))
+                    .set(facets::published_count.eq(facets::published_count + n))
+                    .execute(inner)?;
+            }
+        }
+        // One statement for a whole import batch, not one round trip per facet.
+        DbConnection::Postgres(inner) if !counts.is_empty() => {
+            use diesel::sql_types::{Array, BigInt};
+            let keys: Vec<i64> = counts.keys().copied().collect();
+            let added: Vec<i64> = counts.values().copied().collect();
+            diesel::sql_query(
+                "UPDATE facets SET published_count = published_count + added.n \
+                 FROM (SELECT unnest($1) AS key, unnest($2) AS n) AS added \
+                 WHERE facets.facet_key = added.key",
+            )
+            .bind::<Array<BigInt>, _>(keys)
+            .bind::<Array<BigInt>, _>(added)
+            .execute(inner)?;
+        }
+        DbConnection::Postgres(_) => {}
+    }
+    Ok(())
+}
+
 /// Forgets which facets article `id` carried (before rewriting or deleting it).
 pub(super) fn remove_facets(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    let keys = article_facets::table
+        .filter(article_facets::article_id.eq(id))
+        .select(article_facets::facet_key)
+        .load::<i64>(conn)?;
+    if keys.is_empty() {
+        return Ok(());
+    }
     diesel::delete(article_facets::table.filter(article_facets::article_id.eq(id)))
+        .execute(conn)?;
+    diesel::update(facets::table.filter(facets::facet_key.eq_any(&keys)))
+        .set(facets::published_count.eq(facets::published_count - 1))
         .execute(conn)
         .map(drop)
 }
@@ -156,17 +198,25 @@ pub(super) fn list_live(
         .collect()
 }
 
-/// How many articles carrying `facet` are live at `now`: counted in the index.
+/// How many articles carrying `facet` are live at `now`: the published
+/// count less the scheduled ones (a short range of the index).
 pub(super) fn count_live(
     conn: &mut DbConnection,
     facet: &Facet,
     now: DateTime<Utc>,
 ) -> QueryResult<i64> {
-    article_facets::table
+    let published = facets::table
+        .filter(facets::facet_key.eq(facet.key()))
+        .select(facets::published_count)
+        .first::<i64>(conn)
+        .optional()?
+        .unwrap_or(0);
+    let scheduled: i64 = article_facets::table
         .filter(article_facets::facet_key.eq(facet.key()))
-        .filter(article_facets::published_at.le(now.naive_utc()))
+        .filter(article_facets::published_at.gt(now.naive_utc()))
         .count()
-        .get_result(conn)
+        .get_result(conn)?;
+    Ok(published - scheduled)
 }
 
 /// The newest publication time among the live articles carrying `facet`.
