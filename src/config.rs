@@ -8,7 +8,9 @@ use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{AbsoluteUrl, DatabaseUrl, SiteSettings};
+use crate::domain::{
+    AbsoluteUrl, DatabaseUrl, ProviderCredentials, PurgeTarget, Secret, SiteSettings,
+};
 
 /// Settings every subcommand accepts, as flags, variables or file keys.
 /// Every field is optional so that a layer gives a value only where it has
@@ -83,6 +85,46 @@ pub struct SettingsArgs {
     )]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub websub_hub: Vec<String>,
+    /// Seconds a shared cache (CDN) may keep a response: `s-maxage` [default: none]
+    #[arg(long, global = true, env = "SYNDIC_CDN_MAX_AGE")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cdn_max_age: Option<u32>,
+    /// A cache to purge on change: varnish+http://HOST:PORT/, fastly://SERVICE_ID,
+    /// cloudflare://ZONE_ID or an http(s) webhook; repeat for several
+    #[arg(
+        long = "purge",
+        global = true,
+        env = "SYNDIC_PURGE",
+        value_delimiter = ','
+    )]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub purge: Vec<String>,
+    /// Fastly API token for fastly:// purges
+    #[arg(
+        long,
+        global = true,
+        env = "SYNDIC_FASTLY_TOKEN",
+        hide_env_values = true
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fastly_token: Option<String>,
+    /// Cloudflare API token for cloudflare:// purges
+    #[arg(
+        long,
+        global = true,
+        env = "SYNDIC_CLOUDFLARE_TOKEN",
+        hide_env_values = true
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cloudflare_token: Option<String>,
+    /// Base URL of Fastly's API (for a stand-in) [default: https://api.fastly.com]
+    #[arg(long, global = true, env = "SYNDIC_FASTLY_API", hide = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fastly_api: Option<String>,
+    /// Base URL of Cloudflare's API (for a stand-in)
+    #[arg(long, global = true, env = "SYNDIC_CLOUDFLARE_API", hide = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cloudflare_api: Option<String>,
     /// Comma-separated origins allowed to read partner endpoints [default: *]
     #[arg(long, global = true, env = "SYNDIC_CORS_ORIGINS")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -142,6 +184,10 @@ pub struct Config {
     /// Tag feeds the directory (OPML, index page) lists.
     pub opml_tags: usize,
     pub websub_hubs: Vec<AbsoluteUrl>,
+    /// `s-maxage` for shared caches in front.
+    pub cdn_max_age: Option<u32>,
+    /// Caches to purge on change.
+    pub purge_targets: Vec<PurgeTarget>,
     pub cors_origins: CorsOrigins,
     pub demo: bool,
     pub max_article_bytes: usize,
@@ -277,6 +323,22 @@ impl Config {
                 .iter()
                 .map(|h| parse_url("websub-hub", h))
                 .collect::<Result<_, _>>()?,
+            cdn_max_age: settings.cdn_max_age,
+            purge_targets: {
+                let credentials = ProviderCredentials {
+                    fastly_token: settings.fastly_token.map(Secret::new),
+                    cloudflare_token: settings.cloudflare_token.map(Secret::new),
+                    fastly_api: settings.fastly_api,
+                    cloudflare_api: settings.cloudflare_api,
+                };
+                settings
+                    .purge
+                    .iter()
+                    .map(|raw| {
+                        PurgeTarget::parse(raw, &credentials).map_err(|m| invalid("purge", m))
+                    })
+                    .collect::<Result<_, _>>()?
+            },
             cors_origins,
             demo: settings.demo,
             max_article_bytes: required(settings.max_article_bytes, "max-article-bytes")?,

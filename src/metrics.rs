@@ -35,6 +35,9 @@ pub struct Metrics {
     pub websub_pings: IntCounterVec,
     /// Rounds of the WebSub worker finished (whether or not anything was due).
     pub websub_rounds: IntCounter,
+    /// Purge requests to caches in front, by outcome.
+    pub purges: IntCounterVec,
+    pub purge_queue_depth: IntGauge,
     ok: AtomicU64,
     not_modified: AtomicU64,
 }
@@ -111,9 +114,23 @@ impl Metrics {
         registry.register(Box::new(change_notifications.clone()))?;
         registry.register(Box::new(change_listener_reconnects.clone()))?;
         registry.register(Box::new(websub_pings.clone()))?;
+        let purges = IntCounterVec::new(
+            Opts::new(
+                "purges_total",
+                "Purge requests to caches in front by outcome (sent, failed, given_up)",
+            ),
+            &["outcome"],
+        )?;
+        let purge_queue_depth = IntGauge::new(
+            "purge_queue_depth",
+            "Surrogate keys (and webhook URLs) waiting to be purged, retries included",
+        )?;
+        registry.register(Box::new(purges.clone()))?;
+        registry.register(Box::new(purge_queue_depth.clone()))?;
         // Exported from the start, so that a dashboard sees zeros, not gaps.
         for outcome in ["sent", "failed", "given_up"] {
             websub_pings.with_label_values(&[outcome]);
+            purges.with_label_values(&[outcome]);
         }
         Ok(Self {
             registry,
@@ -128,6 +145,8 @@ impl Metrics {
             websub_queue_depth,
             websub_pings,
             websub_rounds,
+            purges,
+            purge_queue_depth,
             ok: AtomicU64::new(0),
             not_modified: AtomicU64::new(0),
         })

@@ -60,7 +60,7 @@ pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Startu
             "site settings changed since the last start; every feed's Last-Modified moves"
         );
     }
-    if !config.websub_hubs.is_empty() {
+    if !config.websub_hubs.is_empty() || !config.purge_targets.is_empty() {
         outbox::enqueue_changes(&mut conn, clock.as_ref(), &config)?;
     }
     let watcher = Arc::new(ChangeWatcher::new(&mut conn, clock.clone())?);

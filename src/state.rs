@@ -74,6 +74,9 @@ pub struct Db {
     cache: Arc<ResponseCache>,
     watcher: Arc<ChangeWatcher>,
     metrics: Arc<Metrics>,
+    /// Told after every write, so the outbox sends its pings and purges at
+    /// once rather than at its next round.
+    outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Db {
@@ -91,7 +94,13 @@ impl Db {
             cache,
             watcher,
             metrics,
+            outbox_wake: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// Notified after every write (a permit is kept if nobody waits).
+    pub fn outbox_wake(&self) -> Arc<tokio::sync::Notify> {
+        self.outbox_wake.clone()
     }
 
     /// Runs store queries with a pooled connection on the blocking pool, so
@@ -139,6 +148,9 @@ impl Db {
                 crate::error::disk_has_room();
             }
             db.sync_changes(&mut conn);
+            if result.is_ok() {
+                db.outbox_wake.notify_one();
+            }
             result
         })
         .await

@@ -6,6 +6,8 @@ mod category;
 mod database_url;
 mod feed;
 mod input;
+mod purge_target;
+mod surrogate;
 mod text;
 mod token;
 
@@ -21,6 +23,8 @@ pub use feed::{
     SITE_FEED_NAME,
 };
 pub use input::{Field, Invalid};
+pub use purge_target::{ProviderCredentials, PurgeTarget, Secret};
+pub use surrogate::{SurrogateKey, SurrogateKeys};
 pub use text::{AbsoluteUrl, ExternalId, Slug, Title};
 pub use token::{generate_token, hash_token};
 

@@ -9,7 +9,8 @@ use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 
 use crate::cache::{Encoding, Rendered};
 use crate::conditional::{self, Outcome, Preconditions, Validators};
-use crate::domain::Scope;
+use crate::config::Config;
+use crate::domain::{Scope, SurrogateKey, SurrogateKeys};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::DbConnection;
@@ -18,17 +19,20 @@ use crate::store::DbConnection;
 const STALE_IF_ERROR_SECONDS: u32 = 86_400;
 
 /// Answers `req` with the rendering cached at `key` for `scope`, or with a
-/// new one made by `render` on the blocking pool (and kept): `304` when the
-/// client's copy is current, else `200` with the body.
-pub async fn serve<F>(
+/// new one made by `render` on the blocking pool (and kept, filed under the
+/// surrogate keys `keys` names): `304` when the client's copy is current,
+/// else `200` with the body.
+pub async fn serve<F, K>(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     key: String,
     scope: Scope,
+    keys: K,
     render: F,
 ) -> Result<HttpResponse, ApiError>
 where
     F: FnOnce(&mut DbConnection) -> Result<Rendered, ApiError> + Send + 'static,
+    K: FnOnce() -> Vec<SurrogateKey>,
 {
     let rendered = match state.cache.get(&key, &scope, state.clock.now()) {
         Some(hit) => {
@@ -40,8 +44,10 @@ where
             // Read before querying: a write landing meanwhile leaves the entry stale.
             let version = state.cache.version(&scope);
             let timer = state.metrics.render_seconds.start_timer();
-            let rendered = Arc::new(state.db.read(render).await?);
+            let mut rendered = state.db.read(render).await?;
             timer.observe_duration();
+            rendered.keys = SurrogateKeys::new(&keys());
+            let rendered = Arc::new(rendered);
             state.cache.put(key, version, rendered.clone());
             rendered
         }
@@ -70,7 +76,10 @@ fn respond(req: &HttpRequest, rendered: &Rendered, state: &AppState) -> HttpResp
         Outcome::Fresh => HttpResponse::NotModified(),
         Outcome::Stale => HttpResponse::Ok(),
     };
-    set_cache_headers(&mut response, &validators, state.config.max_age);
+    set_cache_headers(&mut response, &validators, &state.config);
+    response
+        .insert_header(("surrogate-key", rendered.keys.surrogate_key.as_str()))
+        .insert_header(("cache-tag", rendered.keys.cache_tag.as_str()));
     if outcome == Outcome::Fresh {
         return response.finish();
     }
@@ -84,7 +93,12 @@ fn respond(req: &HttpRequest, rendered: &Rendered, state: &AppState) -> HttpResp
         .body(body)
 }
 
-fn set_cache_headers(response: &mut HttpResponseBuilder, validators: &Validators, max_age: u32) {
+fn set_cache_headers(response: &mut HttpResponseBuilder, validators: &Validators, config: &Config) {
+    let max_age = config.max_age;
+    // A shared cache that is purged on change may keep a copy far longer.
+    let shared = config
+        .cdn_max_age
+        .map_or_else(String::new, |n| format!(", s-maxage={n}"));
     if let Some(last_modified) = validators.last_modified {
         response.insert_header((
             header::LAST_MODIFIED,
@@ -96,7 +110,7 @@ fn set_cache_headers(response: &mut HttpResponseBuilder, validators: &Validators
         .insert_header((
             header::CACHE_CONTROL,
             format!(
-                "public, max-age={max_age}, stale-while-revalidate={max_age}, stale-if-error={STALE_IF_ERROR_SECONDS}"
+                "public, max-age={max_age}{shared}, stale-while-revalidate={max_age}, stale-if-error={STALE_IF_ERROR_SECONDS}"
             ),
         ))
         .insert_header((header::VARY, HeaderValue::from_static("Accept-Encoding")));

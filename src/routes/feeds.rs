@@ -8,7 +8,9 @@ use serde::Deserialize;
 use super::cacheable;
 use super::query::{parse_limit, parse_page};
 use crate::cache::Rendered;
-use crate::domain::{AbsoluteUrl, Category, Facet, FacetKind, FeedFormat, FeedName, Scope};
+use crate::domain::{
+    AbsoluteUrl, Category, Facet, FacetKind, FeedFormat, FeedName, Scope, SurrogateKey,
+};
 use crate::error::ApiError;
 use crate::render::{self, Feed, FeedLinks};
 use crate::state::AppState;
@@ -38,6 +40,15 @@ impl FeedRequest {
             (FeedName::Facet(facet), _) => Scope::Facet(facet.clone()),
             (_, Some(category)) => Scope::Category(category.id),
             (_, None) => Scope::Site,
+        }
+    }
+
+    /// What a cache in front files this feed under.
+    fn surrogate_keys(&self) -> Vec<SurrogateKey> {
+        match (&self.name, &self.category) {
+            (FeedName::Facet(facet), _) => vec![SurrogateKey::Facet(facet.clone())],
+            (_, Some(category)) => vec![SurrogateKey::Category(category.slug.clone())],
+            (_, None) => vec![SurrogateKey::Site],
         }
     }
 
@@ -107,36 +118,44 @@ async fn respond(
     let self_link = request.url(&config.base_url, Some(1));
     let scope = request.scope();
     let (rendering, clock) = (state.clone(), state.clock.clone());
-    let mut response = cacheable::serve(&req, &state, key, scope, move |conn| {
-        // Read after the version the result is stored under: a category
-        // renamed meanwhile leaves the entry stale, never wrong.
-        let categories = rendering.categories_blocking(conn)?;
-        let category = match &request.category {
-            None => None,
-            Some(looked_up) => Some(
-                categories
-                    .iter()
-                    .find(|c| c.id == looked_up.id)
-                    .cloned()
-                    .ok_or_else(|| ApiError::NotFound("no such category".to_owned()))?,
-            ),
-        };
-        let offset = (request.page - 1) * request.limit;
-        // Deleted entries belong to the first page.
-        let tombstones = rendering
-            .config
-            .tombstone_period
-            .filter(|_| request.page == 1);
-        let page = store::feed_page(
-            conn,
-            &request.scope(),
-            clock.now(),
-            offset,
-            request.limit,
-            tombstones,
-        )?;
-        render_feed(&rendering, &request, category.as_ref(), &categories, page)
-    })
+    let keys = request.surrogate_keys();
+    let mut response = cacheable::serve(
+        &req,
+        &state,
+        key,
+        scope,
+        || keys,
+        move |conn| {
+            // Read after the version the result is stored under: a category
+            // renamed meanwhile leaves the entry stale, never wrong.
+            let categories = rendering.categories_blocking(conn)?;
+            let category = match &request.category {
+                None => None,
+                Some(looked_up) => Some(
+                    categories
+                        .iter()
+                        .find(|c| c.id == looked_up.id)
+                        .cloned()
+                        .ok_or_else(|| ApiError::NotFound("no such category".to_owned()))?,
+                ),
+            };
+            let offset = (request.page - 1) * request.limit;
+            // Deleted entries belong to the first page.
+            let tombstones = rendering
+                .config
+                .tombstone_period
+                .filter(|_| request.page == 1);
+            let page = store::feed_page(
+                conn,
+                &request.scope(),
+                clock.now(),
+                offset,
+                request.limit,
+                tombstones,
+            )?;
+            render_feed(&rendering, &request, category.as_ref(), &categories, page)
+        },
+    )
     .await?;
     // WebSub discovery (RFC 8288 links) on every answer, 304 included.
     let headers = response.headers_mut();

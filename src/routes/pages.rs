@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::cacheable;
 use crate::cache::Rendered;
 use crate::config::Config;
-use crate::domain::{Scope, Slug};
+use crate::domain::{Scope, Slug, SurrogateKey};
 use crate::error::ApiError;
 use crate::render::{self, Directory};
 use crate::state::AppState;
@@ -45,10 +45,22 @@ async fn show_directory(
     };
     let key = state.config.base_url.join(path).to_string();
     let (config, clock) = (state.config.clone(), state.clock.clone());
-    cacheable::serve(&req, &state, key, Scope::Site, move |conn| {
-        let listing = store::directory(conn, clock.now(), config.opml_tags)?;
-        render_directory(&config, listing, document)
-    })
+    // With tags listed, which ones depends on every article.
+    let keys = match config.opml_tags {
+        0 => vec![SurrogateKey::Directory],
+        _ => vec![SurrogateKey::Directory, SurrogateKey::Site],
+    };
+    cacheable::serve(
+        &req,
+        &state,
+        key,
+        Scope::Site,
+        || keys,
+        move |conn| {
+            let listing = store::directory(conn, clock.now(), config.opml_tags)?;
+            render_directory(&config, listing, document)
+        },
+    )
     .await
 }
 
@@ -68,10 +80,21 @@ pub async fn category(
         .to_string();
     let config = state.config.clone();
     let scope = Scope::Category(category.id);
-    cacheable::serve(&req, &state, key, scope, move |conn| {
-        let listing = store::category_listing(conn, &parsed)?.ok_or_else(unknown_category)?;
-        render_category_page(&config, listing)
-    })
+    let keys = vec![
+        SurrogateKey::Directory,
+        SurrogateKey::Category(category.slug.clone()),
+    ];
+    cacheable::serve(
+        &req,
+        &state,
+        key,
+        scope,
+        || keys,
+        move |conn| {
+            let listing = store::category_listing(conn, &parsed)?.ok_or_else(unknown_category)?;
+            render_category_page(&config, listing)
+        },
+    )
     .await
 }
 

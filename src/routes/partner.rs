@@ -10,7 +10,7 @@ use super::cacheable;
 use super::query::parse_limit;
 use crate::cache::Rendered;
 use crate::config::{Config, CorsOrigins};
-use crate::domain::{Category, Scope, Slug};
+use crate::domain::{Category, Scope, Slug, SurrogateKey};
 use crate::error::ApiError;
 use crate::render::{self, Headlines};
 use crate::state::AppState;
@@ -130,9 +130,15 @@ async fn serve_widget(
 ) -> Result<HttpResponse, ApiError> {
     let (config, clock) = (state.config.clone(), state.clock.clone());
     let scope = Scope::Category(category.id);
-    cacheable::serve(req, state, key, scope, move |conn| {
-        render_headlines(conn, &config, clock.now(), &category.slug, limit, widget)
-    })
+    let keys = vec![SurrogateKey::Category(category.slug.clone())];
+    cacheable::serve(
+        req,
+        state,
+        key,
+        scope,
+        || keys,
+        move |conn| render_headlines(conn, &config, clock.now(), &category.slug, limit, widget),
+    )
     .await
 }
 

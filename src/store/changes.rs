@@ -195,7 +195,10 @@ const CATEGORY_DELETED: &str = "category_deleted";
 
 /// Notes that a category was deleted at `now` (see
 /// [`last_category_list_change_at`]).
-pub(super) fn note_category_deleted(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<()> {
+pub(super) fn note_category_deleted(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
     write_state(conn, CATEGORY_DELETED, "", now)
 }
 

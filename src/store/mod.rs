@@ -43,8 +43,8 @@ pub use read_models::{
 pub use tokens::{create_token, find_token_name, list_tokens, revoke_token, TokenRecord};
 pub use tombstones::{newest_expired_at, recent_tombstones};
 pub use websub::{
-    claim_due_pings, count_pending_pings, enqueue_pings, postpone_ping, remove_ping, ChangedFeeds,
-    ClaimedPing,
+    claim_due_pings, count_pending, enqueue_outbox, postpone_ping, remove_ping, ChangedFeeds,
+    ClaimedPing, OutboxKind, OutboxMessage,
 };
 
 use crate::domain::{FieldError, Slug};

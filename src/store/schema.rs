@@ -74,6 +74,7 @@ diesel::table! {
         facet_key -> BigInt,
         kind -> Text,
         value -> Text,
+        published_count -> BigInt,
     }
 }
 
@@ -105,6 +106,7 @@ diesel::table! {
         claimed_until -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
+        kind -> Text,
     }
 }
 

@@ -1,7 +1,8 @@
-//! The WebSub outbox: publish pings waiting to be sent to hubs.
+//! The outbox: WebSub publish pings waiting to be sent to hubs, and purges
+//! waiting to be sent to caches in front.
 //!
-//! Pings are derived from the change log, so a write never does anything for
-//! WebSub itself: a background worker turns committed changes into rows here
+//! Both are derived from the change log, so a write never does anything for
+//! them itself: a background worker turns committed changes into rows here
 //! and sends them. Enqueuing and claiming run as write transactions, which
 //! serialize across nodes sharing a PostgreSQL database, so each change is
 //! enqueued once and each row is sent by one node at a time.
@@ -11,7 +12,10 @@ use std::collections::{BTreeSet, HashSet};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::changes::{last_change_sequence, read_state, write_state};
+use sha2::{Digest, Sha256};
+
+use super::categories::list_categories;
+use super::changes::{last_category_list_change_at, last_change_sequence, read_state, write_state};
 use super::facets::{facets_of_articles, find_facet};
 use super::schema::{articles, categories, changes, websub_pings};
 use super::{write_transaction, DbConnection};
@@ -23,10 +27,53 @@ const CHANGE_CURSOR: &str = "websub_change_cursor";
 /// `service_state` row: scheduled articles that went live up to this time
 /// have had their pings enqueued.
 const LIVE_CURSOR: &str = "websub_live_cursor";
+/// `service_state` row: the directory's newest change already announced.
+const DIRECTORY_CURSOR: &str = "outbox_directory_cursor";
+
+/// What one outbox row asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutboxKind {
+    /// A WebSub publish ping: destination a hub, subject a feed URL.
+    Ping,
+    /// A purge: destination a `--purge` target, subject a surrogate key.
+    PurgeKey,
+    /// A purge: destination a webhook, subject a changed feed's URL.
+    PurgeUrl,
+}
+
+impl OutboxKind {
+    const ALL: [Self; 3] = [Self::Ping, Self::PurgeKey, Self::PurgeUrl];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Ping => "websub",
+            Self::PurgeKey => "purge-key",
+            Self::PurgeUrl => "purge-url",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+/// One row to add to the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OutboxMessage {
+    pub kind: OutboxKind,
+    pub destination: String,
+    pub subject: String,
+}
 
 /// Which feeds changed since the last enqueue.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct ChangedFeeds {
+    /// Every response may have changed: the site settings changed, or a
+    /// category was deleted (its feeds now answer 404).
+    pub everything: bool,
+    /// The directory (OPML, index and category pages) changed: a category
+    /// was created, changed or deleted, or the site settings changed.
+    pub directory: bool,
     /// The site-wide feeds changed (not so for a change to a category with
     /// no live article).
     pub site_feeds: bool,
@@ -39,35 +86,41 @@ pub struct ChangedFeeds {
 
 impl ChangedFeeds {
     pub fn is_empty(&self) -> bool {
-        !self.site_feeds && self.categories.is_empty() && self.facets.is_empty()
+        !self.everything
+            && !self.directory
+            && !self.site_feeds
+            && self.categories.is_empty()
+            && self.facets.is_empty()
     }
 }
 
-/// A ping claimed for sending.
+/// An outbox row claimed for sending.
 #[derive(Debug, Clone)]
 pub struct ClaimedPing {
     pub id: i64,
+    pub kind: OutboxKind,
+    /// The hub, or the purge target as configured.
     pub hub: String,
+    /// The feed URL, or the surrogate key.
     pub topic: String,
     /// Failed attempts so far.
     pub attempts: i32,
 }
 
 /// Turns the visible changes committed since the last call (and scheduled
-/// articles that went live up to `live_until`) into one pending ping per hub
-/// and topic URL, `topics` naming the feed URLs of what changed. A ping
-/// already waiting for the same hub and topic covers the new change.
-/// Returns how many rows were added. The first call only records where the
-/// log stands: pings are for changes made while hubs are configured.
+/// articles that went live up to `live_until`) into outbox rows, `messages`
+/// naming the rows for what changed. A row already waiting for the same
+/// destination and subject covers the new change. Returns how many rows
+/// were added. The first call only records where the log stands: pings and
+/// purges are for changes made while they are configured.
 ///
 /// `live_until` lags the clock by the settle margin, so that a hub told of
 /// a scheduled article finds it on every node, whatever its clock.
-pub fn enqueue_pings(
+pub fn enqueue_outbox(
     conn: &mut DbConnection,
     clock: &dyn Clock,
-    hubs: &[String],
     live_until: DateTime<Utc>,
-    topics: impl Fn(&ChangedFeeds) -> Vec<String>,
+    messages: impl Fn(&ChangedFeeds) -> Vec<OutboxMessage>,
 ) -> QueryResult<usize> {
     // Most rounds find nothing: a read keeps them from taking the write lock.
     if !has_unannounced_changes(conn, live_until)? {
@@ -78,6 +131,8 @@ pub fn enqueue_pings(
         let newest_change = last_change_sequence(conn)?;
         let Some((change_cursor, live_cursor)) = read_cursors(conn)? else {
             write_cursors(conn, newest_change, live_until, tx.now)?;
+            let directory = directory_fingerprint(conn)?;
+            write_state(conn, DIRECTORY_CURSOR, &directory, tx.now)?;
             return Ok(0);
         };
         // Never back: another node's clock may be behind this one's.
@@ -111,6 +166,13 @@ pub fn enqueue_pings(
         touched.extend(went_live.iter().map(|(_, category)| Some(*category)));
 
         let mut changed = changed_feeds(conn, &touched, site_feeds)?;
+        let directory = directory_fingerprint(conn)?;
+        let announced = read_state(conn, DIRECTORY_CURSOR)?;
+        if announced.as_deref() != Some(directory.as_str()) {
+            // No fingerprint yet (a database from before purges): from now on.
+            changed.directory |= announced.is_some();
+            write_state(conn, DIRECTORY_CURSOR, &directory, tx.now)?;
+        }
         for key in facet_keys {
             changed.facets.extend(find_facet(conn, key)?);
         }
@@ -119,7 +181,7 @@ pub fn enqueue_pings(
         let added = if changed.is_empty() {
             0
         } else {
-            insert_pings(conn, hubs, &topics(&changed), tx.now)?
+            insert_messages(conn, &messages(&changed), tx.now)?
         };
         write_cursors(conn, newest_change, live_until.and_utc(), tx.now)?;
         Ok(added)
@@ -190,9 +252,10 @@ fn changed_feeds(
     site_feeds: bool,
 ) -> QueryResult<ChangedFeeds> {
     let ids: Vec<i64> = touched.iter().flatten().copied().collect();
+    let everything = touched.contains(&None);
     // A change without a category (the site settings) changes every feed; a
     // deleted category has no slug left, and no feed to announce.
-    let slugs = if touched.contains(&None) {
+    let slugs = if everything {
         categories::table
             .select(categories::slug)
             .load::<String>(conn)?
@@ -204,42 +267,77 @@ fn changed_feeds(
             .select(categories::slug)
             .load::<String>(conn)?
     };
+    // Some category no longer exists: caches in front still hold its feeds.
+    let deleted_category = !everything && slugs.len() < ids.len();
     Ok(ChangedFeeds {
+        everything: everything || deleted_category,
+        directory: everything,
         site_feeds,
         categories: slugs.into_iter().collect(),
         facets: BTreeSet::new(),
     })
 }
 
-fn insert_pings(
+/// What the directory shows, digested: every category's fields, and when
+/// the last category was deleted or the site settings changed. Compared,
+/// not ordered, so two changes in one clock tick still differ.
+fn directory_fingerprint(conn: &mut DbConnection) -> QueryResult<String> {
+    let mut hasher = Sha256::new();
+    for category in list_categories(conn)? {
+        let fields = &category.fields;
+        for part in [
+            category.slug.as_str(),
+            &fields.name,
+            &fields.description,
+            fields.copyright.as_deref().unwrap_or("\u{1}"),
+        ] {
+            hasher.update(part.as_bytes());
+            hasher.update([0]);
+        }
+    }
+    if let Some(at) = last_category_list_change_at(conn)? {
+        hasher.update(at.to_rfc3339().as_bytes());
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+fn insert_messages(
     conn: &mut DbConnection,
-    hubs: &[String],
-    topics: &[String],
+    messages: &[OutboxMessage],
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    let waiting: HashSet<(String, String)> = websub_pings::table
+    let waiting: HashSet<(String, String, String)> = websub_pings::table
         .filter(websub_pings::claimed_until.is_null())
-        .select((websub_pings::hub, websub_pings::topic))
-        .load::<(String, String)>(conn)?
+        .select((websub_pings::kind, websub_pings::hub, websub_pings::topic))
+        .load::<(String, String, String)>(conn)?
         .into_iter()
         .collect();
     let mut added = 0;
-    for hub in hubs {
-        for topic in topics {
-            if waiting.contains(&(hub.clone(), topic.clone())) {
-                continue;
-            }
-            diesel::insert_into(websub_pings::table)
-                .values((
-                    websub_pings::hub.eq(hub),
-                    websub_pings::topic.eq(topic),
-                    websub_pings::attempts.eq(0),
-                    websub_pings::next_attempt_at.eq(now.naive_utc()),
-                    websub_pings::created_at.eq(now.naive_utc()),
-                ))
-                .execute(conn)?;
-            added += 1;
+    for message in messages {
+        let kind = message.kind.as_str();
+        let key = (
+            kind.to_owned(),
+            message.destination.clone(),
+            message.subject.clone(),
+        );
+        if waiting.contains(&key) {
+            continue;
         }
+        diesel::insert_into(websub_pings::table)
+            .values((
+                websub_pings::kind.eq(kind),
+                websub_pings::hub.eq(&message.destination),
+                websub_pings::topic.eq(&message.subject),
+                websub_pings::attempts.eq(0),
+                websub_pings::next_attempt_at.eq(now.naive_utc()),
+                websub_pings::created_at.eq(now.naive_utc()),
+            ))
+            .execute(conn)?;
+        added += 1;
     }
     Ok(added)
 }
@@ -269,11 +367,12 @@ pub fn claim_due_pings(
             .limit(limit)
             .select((
                 websub_pings::id,
+                websub_pings::kind,
                 websub_pings::hub,
                 websub_pings::topic,
                 websub_pings::attempts,
             ))
-            .load::<(i64, String, String, i32)>(conn)?;
+            .load::<(i64, String, String, String, i32)>(conn)?;
         let ids: Vec<i64> = due.iter().map(|(id, ..)| *id).collect();
         if !ids.is_empty() {
             diesel::update(websub_pings::table.filter(websub_pings::id.eq_any(&ids)))
@@ -282,11 +381,14 @@ pub fn claim_due_pings(
         }
         Ok(due
             .into_iter()
-            .map(|(id, hub, topic, attempts)| ClaimedPing {
-                id,
-                hub,
-                topic,
-                attempts,
+            .filter_map(|(id, kind, hub, topic, attempts)| {
+                Some(ClaimedPing {
+                    id,
+                    kind: OutboxKind::parse(&kind)?,
+                    hub,
+                    topic,
+                    attempts,
+                })
             })
             .collect())
     })
@@ -328,7 +430,18 @@ pub fn postpone_ping(
     Ok(())
 }
 
-/// Pings waiting to be sent, retries included.
-pub fn count_pending_pings(conn: &mut DbConnection) -> QueryResult<i64> {
-    websub_pings::table.count().get_result(conn)
+/// WebSub pings (`purges` false) or purges waiting to be sent, retries included.
+pub fn count_pending(conn: &mut DbConnection, purges: bool) -> QueryResult<i64> {
+    let ping = OutboxKind::Ping.as_str();
+    if purges {
+        websub_pings::table
+            .filter(websub_pings::kind.ne(ping))
+            .count()
+            .get_result(conn)
+    } else {
+        websub_pings::table
+            .filter(websub_pings::kind.eq(ping))
+            .count()
+            .get_result(conn)
+    }
 }

@@ -1,11 +1,14 @@
-//! The outbox of WebSub pings: tells the configured hubs which feeds changed.
+//! The outbox: tells the configured WebSub hubs which feeds changed, and
+//! the caches in front (`--purge`) which surrogate keys to purge.
 //!
 //! Writes only append to the change log. A background task on every node
-//! turns new changes into rows of the outbox (`store::enqueue_pings`),
-//! claims due rows and sends each as a form POST
-//! `hub.mode=publish&hub.url=FEED_URL`, retrying failures with exponential
-//! backoff. Because the outbox is a table and claiming is a serialized write,
-//! pings survive restarts and several nodes send each one once.
+//! turns new changes into rows of the outbox (`store::enqueue_outbox`),
+//! claims due rows and sends them: each ping as a form POST
+//! `hub.mode=publish&hub.url=FEED_URL`, the purge keys of one target
+//! together in one request (see [`super::purge`]), retrying failures with
+//! exponential backoff. Because the outbox is a table and claiming is a
+//! serialized write, rows survive restarts and several nodes send each one
+//! once.
 
 use std::time::Duration;
 
@@ -16,17 +19,28 @@ use tokio::sync::watch;
 use crate::clock::Clock;
 use crate::conditional::SETTLE_MARGIN;
 use crate::config::Config;
-use crate::domain::{facet_feed_url, feed_url, AbsoluteUrl, FeedFormat, SITE_FEED_NAME};
+use crate::domain::{
+    facet_feed_url, feed_url, AbsoluteUrl, FeedFormat, Slug, SurrogateKey, SITE_FEED_NAME,
+};
 use crate::error::error_chain;
 use crate::state::AppState;
-use crate::store::{self, ChangedFeeds, ClaimedPing, DbConnection, DbError};
+use crate::store::{
+    self, ChangedFeeds, ClaimedPing, DbConnection, DbError, OutboxKind, OutboxMessage,
+};
 
-/// How often the outbox is filled from the change log and due pings sent.
+/// How often the outbox is filled from the change log and due rows sent
+/// (at once after a write on this node).
 const ROUND_INTERVAL: Duration = Duration::from_secs(1);
-/// Pings claimed per round.
-const BATCH: i64 = 100;
+/// Rows claimed per round.
+const BATCH: i64 = 500;
 /// A claimed ping not finished by then (its node died) is sent again.
 const CLAIM_LEASE_SECONDS: i64 = 60;
+/// Between enqueuing new rows and sending them: the time for every node
+/// sharing the database to hear of the change (LISTEN/NOTIFY takes
+/// milliseconds) and drop its cached copies, so that a cache in front,
+/// purged, fetches the new content from whichever node it asks. Changes
+/// falling within it go out together.
+const PROPAGATION_DELAY: Duration = Duration::from_millis(200);
 /// Longest wait for a hub's answer.
 const HUB_TIMEOUT: Duration = Duration::from_secs(10);
 /// Attempts before a ping is given up (about an hour of retries). A later
@@ -52,6 +66,66 @@ pub fn topics(base_url: &AbsoluteUrl, changed: &ChangedFeeds) -> Vec<String> {
     named.chain(facets).collect()
 }
 
+/// The surrogate keys whose responses changed (SPEC §8).
+pub fn purge_keys(changed: &ChangedFeeds) -> Vec<SurrogateKey> {
+    if changed.everything {
+        return vec![SurrogateKey::Everything];
+    }
+    let mut keys = Vec::new();
+    if changed.site_feeds {
+        keys.push(SurrogateKey::Site);
+    }
+    if changed.directory {
+        keys.push(SurrogateKey::Directory);
+    }
+    keys.extend(
+        changed
+            .categories
+            .iter()
+            .filter_map(|slug| Slug::parse(slug).ok())
+            .map(SurrogateKey::Category),
+    );
+    keys.extend(changed.facets.iter().cloned().map(SurrogateKey::Facet));
+    keys
+}
+
+/// The outbox rows for what changed: a ping per hub and feed URL, a purge
+/// per target and key, and for webhooks a row per changed feed URL too.
+pub fn outbox_messages(config: &Config, changed: &ChangedFeeds) -> Vec<OutboxMessage> {
+    let urls = topics(&config.base_url, changed);
+    let mut messages = Vec::new();
+    for hub in &config.websub_hubs {
+        messages.extend(urls.iter().map(|url| OutboxMessage {
+            kind: OutboxKind::Ping,
+            destination: hub.as_str().to_owned(),
+            subject: url.clone(),
+        }));
+    }
+    if config.purge_targets.is_empty() {
+        return messages;
+    }
+    let keys: Vec<String> = purge_keys(changed)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    for target in &config.purge_targets {
+        let destination = target.configured();
+        messages.extend(keys.iter().map(|key| OutboxMessage {
+            kind: OutboxKind::PurgeKey,
+            destination: destination.to_owned(),
+            subject: key.clone(),
+        }));
+        if target.wants_urls() {
+            messages.extend(urls.iter().map(|url| OutboxMessage {
+                kind: OutboxKind::PurgeUrl,
+                destination: destination.to_owned(),
+                subject: url.clone(),
+            }));
+        }
+    }
+    messages
+}
+
 /// How long to wait after the `failures`-th failed attempt: 1 s, 2 s, 4 s…
 /// up to [`MAX_RETRY_DELAY`].
 pub fn retry_delay(failures: i32) -> Duration {
@@ -61,30 +135,25 @@ pub fn retry_delay(failures: i32) -> Duration {
 }
 
 /// Turns changes committed since the last call into pings for every
-/// configured hub. At start-up this catches up with what was written while
-/// no server ran (an import); the first time ever it only marks where the
-/// change log stands.
+/// configured hub and purges for every target. At start-up this catches up
+/// with what was written while no server ran (an import); the first time
+/// ever it only marks where the change log stands.
 pub fn enqueue_changes(
     conn: &mut DbConnection,
     clock: &dyn Clock,
     config: &Config,
 ) -> diesel::QueryResult<usize> {
-    let hubs: Vec<String> = config
-        .websub_hubs
-        .iter()
-        .map(|hub| hub.as_str().to_owned())
-        .collect();
     let live_until = clock.now() - SETTLE_MARGIN;
-    store::enqueue_pings(conn, clock, &hubs, live_until, |changed| {
-        topics(&config.base_url, changed)
+    store::enqueue_outbox(conn, clock, live_until, |changed| {
+        outbox_messages(config, changed)
     })
 }
 
 /// Fills and drains the outbox until `stop` turns true (checked between
 /// rounds, so a round's outcomes are always recorded). Does nothing when no
-/// hub is configured.
+/// hub and no purge target is configured.
 pub async fn publish(state: web::Data<AppState>, mut stop: watch::Receiver<bool>) {
-    if state.config.websub_hubs.is_empty() {
+    if state.config.websub_hubs.is_empty() && state.config.purge_targets.is_empty() {
         return;
     }
     let client = match reqwest::Client::builder()
@@ -101,16 +170,18 @@ pub async fn publish(state: web::Data<AppState>, mut stop: watch::Receiver<bool>
         }
     };
     let mut interval = actix_web::rt::time::interval(ROUND_INTERVAL);
+    let wake = state.db.outbox_wake();
     loop {
         tokio::select! {
             _ = interval.tick() => {}
+            () = wake.notified() => {}
             _ = stop.changed() => return,
         }
         if *stop.borrow() {
             return;
         }
         if let Err(error) = publish_round(&state, &client).await {
-            tracing::warn!(error = %error_chain(&error), "WebSub round failed");
+            tracing::warn!(error = %error_chain(&error), "outbox round failed");
         }
         state.metrics.websub_rounds.inc();
     }
@@ -121,54 +192,102 @@ async fn publish_round(
     state: &web::Data<AppState>,
     client: &reqwest::Client,
 ) -> Result<(), DbError> {
+    let added = with_connection(state, |conn, state| {
+        // This node's cache first: it must not serve what it is about to
+        // announce as changed from before the change.
+        state.db.sync_changes(conn);
+        enqueue_changes(conn, state.clock.as_ref(), &state.config)
+    })
+    .await?;
+    if added > 0 {
+        actix_web::rt::time::sleep(PROPAGATION_DELAY).await;
+    }
     let claimed = with_connection(state, |conn, state| {
-        enqueue_changes(conn, state.clock.as_ref(), &state.config)?;
         let lease = chrono::Duration::seconds(CLAIM_LEASE_SECONDS);
         let claimed = store::claim_due_pings(conn, state.clock.as_ref(), BATCH, lease)?;
-        state
-            .metrics
-            .websub_queue_depth
-            .set(store::count_pending_pings(conn)?);
+        record_depths(conn, state)?;
         Ok(claimed)
     })
     .await?;
     if claimed.is_empty() {
         return Ok(());
     }
+    let (pings, purges): (Vec<ClaimedPing>, Vec<ClaimedPing>) = claimed
+        .into_iter()
+        .partition(|row| row.kind == OutboxKind::Ping);
 
-    let outcomes = join_all(claimed.iter().map(|ping| send(client, ping))).await;
+    let ping_outcomes = join_all(pings.iter().map(|ping| send(client, ping))).await;
+    let batch = super::purge::requests(&state.config.purge_targets, purges);
+    let purge_outcomes = join_all(
+        batch
+            .requests
+            .iter()
+            .map(|request| super::purge::send(client, request)),
+    )
+    .await;
 
     with_connection(state, move |conn, state| {
         let metrics = &state.metrics;
-        for (ping, outcome) in claimed.iter().zip(outcomes) {
-            let failures = ping.attempts + 1;
-            match outcome {
-                Ok(()) => {
-                    store::remove_ping(conn, ping.id)?;
-                    metrics.websub_pings.with_label_values(&["sent"]).inc();
-                }
-                Err(error) if failures >= MAX_ATTEMPTS => {
-                    let error = error_chain(&error);
-                    tracing::error!(hub = %ping.hub, topic = %ping.topic, %error, failures, "WebSub ping given up");
-                    store::remove_ping(conn, ping.id)?;
-                    metrics.websub_pings.with_label_values(&["given_up"]).inc();
-                }
-                Err(error) => {
-                    let delay = retry_delay(failures);
-                    let error = error_chain(&error);
-                    tracing::warn!(hub = %ping.hub, topic = %ping.topic, %error, failures, retry_in_s = delay.as_secs(), "WebSub ping failed");
-                    let delay = chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
-                    store::postpone_ping(conn, ping.id, state.clock.now() + delay, &error)?;
-                    metrics.websub_pings.with_label_values(&["failed"]).inc();
-                }
-            }
+        for (ping, outcome) in pings.iter().zip(ping_outcomes) {
+            let label = record_outcome(conn, state, ping, outcome.map_err(|e| error_chain(&e)))?;
+            metrics.websub_pings.with_label_values(&[label]).inc();
         }
-        metrics
-            .websub_queue_depth
-            .set(store::count_pending_pings(conn)?);
-        Ok(())
+        for (request, outcome) in batch.requests.iter().zip(purge_outcomes) {
+            let outcome = outcome.map_err(|e| error_chain(&e));
+            let mut label = "sent";
+            for row in &request.rows {
+                label = record_outcome(conn, state, row, outcome.clone())?;
+            }
+            metrics.purges.with_label_values(&[label]).inc();
+        }
+        for row in &batch.orphans {
+            // Its target is no longer configured: nobody to send it to.
+            store::remove_ping(conn, row.id)?;
+        }
+        record_depths(conn, state)
     })
     .await
+}
+
+/// Removes a row that was sent or given up, or postpones it; returns the
+/// outcome's metric label.
+fn record_outcome(
+    conn: &mut DbConnection,
+    state: &AppState,
+    row: &ClaimedPing,
+    outcome: Result<(), String>,
+) -> diesel::QueryResult<&'static str> {
+    let failures = row.attempts + 1;
+    Ok(match outcome {
+        Ok(()) => {
+            store::remove_ping(conn, row.id)?;
+            "sent"
+        }
+        Err(error) if failures >= MAX_ATTEMPTS => {
+            tracing::error!(to = %row.hub, subject = %row.topic, %error, failures, "outbox row given up");
+            store::remove_ping(conn, row.id)?;
+            "given_up"
+        }
+        Err(error) => {
+            let delay = retry_delay(failures);
+            tracing::warn!(to = %row.hub, subject = %row.topic, %error, failures, retry_in_s = delay.as_secs(), "outbox send failed");
+            let delay = chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
+            store::postpone_ping(conn, row.id, state.clock.now() + delay, &error)?;
+            "failed"
+        }
+    })
+}
+
+fn record_depths(conn: &mut DbConnection, state: &AppState) -> diesel::QueryResult<()> {
+    state
+        .metrics
+        .websub_queue_depth
+        .set(store::count_pending(conn, false)?);
+    state
+        .metrics
+        .purge_queue_depth
+        .set(store::count_pending(conn, true)?);
+    Ok(())
 }
 
 /// Runs `work` with the node's state on a pooled connection, off the event loop.
@@ -215,6 +334,8 @@ mod tests {
     fn a_category_change_announces_its_feeds_and_the_site_feeds_in_every_format() {
         let base = AbsoluteUrl::parse("https://news.example.com/").expect("url");
         let changed = ChangedFeeds {
+            everything: false,
+            directory: false,
             site_feeds: true,
             categories: ["local".to_owned()].into(),
             facets: [

@@ -8,6 +8,7 @@ mod articles;
 mod auth;
 mod batch;
 mod categories;
+mod cdn;
 mod cli;
 mod contention;
 mod feeds;
