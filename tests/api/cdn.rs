@@ -4,6 +4,7 @@
 //! for Fastly, Cloudflare and a webhook, checked request by request.
 
 use std::net::TcpListener;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -43,7 +44,13 @@ struct Varnish {
 }
 
 impl Varnish {
-    fn start(port: u16, backend: u16) -> Self {
+    /// `None` (with a `SKIPPED CDN test` line, which CI refuses) when
+    /// Debian's varnish is not installed.
+    fn start(port: u16, backend: u16) -> Option<Self> {
+        if !Path::new("/usr/sbin/varnishd").exists() && !Path::new("/usr/bin/varnishd").exists() {
+            eprintln!("SKIPPED CDN test: varnishd not found (apt install varnish varnish-modules)");
+            return None;
+        }
         let dir = tempfile::tempdir().expect("tempdir");
         let vcl = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -215,7 +222,7 @@ crate::for_both_backends! {
             s.purge = vec![target];
         })
         .await;
-        let varnish = Varnish::start(edge_port, backend_port(&app));
+        let Some(varnish) = Varnish::start(edge_port, backend_port(&app)) else { return };
         varnish.ready().await;
         app.create_category("local").await;
         app.create_category("world").await;
@@ -283,7 +290,7 @@ async fn a_write_on_one_of_two_nodes_purges_varnish_once_postgres() {
         s.purge = vec![target];
     })
     .await;
-    let varnish = Varnish::start(edge_port, backend_port(&b));
+    let Some(varnish) = Varnish::start(edge_port, backend_port(&b)) else { return };
     varnish.ready().await;
     a.create_category("local").await;
     let created = a.create_article(&sample_article("local", "n1")).await;
