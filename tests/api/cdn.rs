@@ -72,12 +72,12 @@ impl Varnish {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("varnishd (Debian packages varnish and varnish-modules) must be installed");
-        Self {
+            .expect("start varnishd");
+        Some(Self {
             child,
             port,
             _dir: dir,
-        }
+        })
     }
 
     fn url(&self, path: &str) -> String {
@@ -266,6 +266,60 @@ crate::for_both_backends! {
     }
 }
 
+/// `304`s syndic answered on the feed routes.
+async fn not_modified_served(app: &TestApp) -> f64 {
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    text.lines()
+        .filter(|l| {
+            l.starts_with("syndic_http_requests_total{")
+                && l.contains("feeds")
+                && l.contains("status=\"304\"")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+#[actix_web::test]
+async fn varnish_revalidates_expired_copies_and_serves_them_while_syndic_is_down() {
+    let Some(db) = TestDatabase::create(Backend::Sqlite) else {
+        return;
+    };
+    let edge_port = free_port();
+    let app = spawn_on(db, |s| s.cdn_max_age = Some(1)).await;
+    let Some(varnish) = Varnish::start(edge_port, backend_port(&app)) else {
+        return;
+    };
+    varnish.ready().await;
+    app.create_category("local").await;
+    app.create_article(&sample_article("local", "s1")).await;
+    let (_, first) = edge_get(&varnish, "/feeds/local.rss").await;
+
+    // Past s-maxage Varnish asks syndic again, conditionally: a 304, no body.
+    let before = not_modified_served(&app).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while not_modified_served(&app).await == before {
+        assert!(Instant::now() < deadline, "Varnish never revalidated");
+        actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(edge_get(&varnish, "/feeds/local.rss").await.1, first);
+    }
+
+    // With syndic gone, the expired copy is still served.
+    app.stop().await;
+    actix_web::rt::time::sleep(Duration::from_millis(2500)).await;
+    for _ in 0..3 {
+        let (_, body) = edge_get(&varnish, "/feeds/local.rss").await;
+        assert_eq!(body, first, "stale, not an error");
+    }
+}
+
 #[actix_web::test]
 #[cfg_attr(
     syndic_skip_postgres,
@@ -290,7 +344,9 @@ async fn a_write_on_one_of_two_nodes_purges_varnish_once_postgres() {
         s.purge = vec![target];
     })
     .await;
-    let Some(varnish) = Varnish::start(edge_port, backend_port(&b)) else { return };
+    let Some(varnish) = Varnish::start(edge_port, backend_port(&b)) else {
+        return;
+    };
     varnish.ready().await;
     a.create_category("local").await;
     let created = a.create_article(&sample_article("local", "n1")).await;
