@@ -96,8 +96,9 @@ while time.monotonic() < end:
     n += 1
     time.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
 latencies.sort()
-print(f"writes {len(latencies)}; write to edge: median {latencies[len(latencies)//2]*1000:.0f} ms, "
-      f"longest {latencies[-1]*1000:.0f} ms")
+pick = lambda q: latencies[min(len(latencies) - 1, int(len(latencies) * q))] * 1000
+print(f"writes {len(latencies)}; acknowledged write to new content at the edge: median {pick(0.5):.0f} ms, "
+      f"p90 {pick(0.9):.0f} ms, longest {latencies[-1]*1000:.0f} ms")
 PY
 wait "$wrk_pid" || true
 after=$(served)

@@ -20,7 +20,8 @@ use crate::clock::Clock;
 use crate::conditional::SETTLE_MARGIN;
 use crate::config::Config;
 use crate::domain::{
-    facet_feed_url, feed_url, AbsoluteUrl, FeedFormat, Slug, SurrogateKey, SITE_FEED_NAME,
+    facet_feed_url, feed_url, AbsoluteUrl, DatabaseUrl, FeedFormat, Slug, SurrogateKey,
+    SITE_FEED_NAME,
 };
 use crate::error::error_chain;
 use crate::state::AppState;
@@ -35,8 +36,8 @@ const ROUND_INTERVAL: Duration = Duration::from_secs(1);
 const BATCH: i64 = 500;
 /// A claimed ping not finished by then (its node died) is sent again.
 const CLAIM_LEASE_SECONDS: i64 = 60;
-/// Between enqueuing new rows and sending them: the time for every node
-/// sharing the database to hear of the change (LISTEN/NOTIFY takes
+/// Between enqueuing new rows and sending them (PostgreSQL only): the time
+/// for every node sharing the database to hear of the change (LISTEN/NOTIFY takes
 /// milliseconds) and drop its cached copies, so that a cache in front,
 /// purged, fetches the new content from whichever node it asks. Changes
 /// falling within it go out together.
@@ -199,7 +200,9 @@ async fn publish_round(
         enqueue_changes(conn, state.clock.as_ref(), &state.config)
     })
     .await?;
-    if added > 0 {
+    // One SQLite file has one node: nobody else to wait for.
+    let shared = matches!(state.config.database_url, DatabaseUrl::Postgres(_));
+    if added > 0 && shared {
         actix_web::rt::time::sleep(PROPAGATION_DELAY).await;
     }
     let claimed = with_connection(state, |conn, state| {
