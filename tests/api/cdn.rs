@@ -307,6 +307,28 @@ async fn varnish_revalidates_expired_copies_and_serves_them_while_syndic_is_down
     app.create_article(&sample_article("local", "s1")).await;
     let (_, first) = edge_get(&varnish, "/feeds/local.rss").await;
 
+    // Vary: Accept-Encoding is honoured: gzip for those who ask, plain for the rest.
+    let zipped = raw_client()
+        .get(varnish.url("/feeds/local.rss"))
+        .header(reqwest::header::ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    let mut plain = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&zipped.bytes().await.expect("body")[..]),
+        &mut plain,
+    )
+    .expect("gunzip");
+    assert_eq!(plain, first);
+    let identity = raw_client()
+        .get(varnish.url("/feeds/local.rss"))
+        .send()
+        .await
+        .expect("GET");
+    assert!(identity.headers().get("content-encoding").is_none());
+
     // Past s-maxage Varnish asks syndic again, conditionally: a 304, no body.
     let before = not_modified_served(&app).await;
     let deadline = Instant::now() + Duration::from_secs(10);
