@@ -82,7 +82,8 @@ async fn schedule_and_wait(backend: Backend, ahead: Duration) {
     app.create_article(&live).await;
     live["external_id"] = json!("live-2");
     app.create_article(&live).await;
-    hub.take(18).await;
+    let announced = topics(&hub.drain(&app).await);
+    assert!(announced.len() >= 18, "{announced:?}");
     app.settle();
     let before = everything(&app).await;
     assert!(before.iter().all(|v| v.0 == 200), "{before:?}");

@@ -106,6 +106,26 @@ impl StandInHub {
         }
     }
 
+    /// Takes everything that arrives until `node`'s worker finishes two
+    /// rounds with nothing new (writes in quick succession may or may not
+    /// share a round).
+    pub async fn drain(&self, node: &TestApp) -> Vec<HubRequest> {
+        let mut taken = Vec::new();
+        loop {
+            let rounds = node.metric("syndic_websub_rounds_total").await;
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while node.metric("syndic_websub_rounds_total").await < rounds + 2.0 {
+                assert!(Instant::now() < deadline, "the WebSub worker stopped");
+                actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+            }
+            let mut received = self.state.received.lock().expect("lock");
+            if received.is_empty() {
+                return taken;
+            }
+            taken.append(&mut received);
+        }
+    }
+
     /// Asserts that nothing more arrives while `node`'s WebSub worker
     /// finishes two more rounds (so one whole round began after this call).
     pub async fn assert_quiet(&self, node: &TestApp) {
