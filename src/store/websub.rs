@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use super::categories::list_categories;
 use super::changes::{last_category_list_change_at, last_change_sequence, read_state, write_state};
 use super::facets::{facets_of_articles, find_facet};
-use super::schema::{articles, categories, changes, websub_pings};
+use super::schema::{articles, categories, changes, tombstones, websub_pings};
 use super::{write_transaction, DbConnection};
 use crate::clock::Clock;
 use crate::domain::{ArticleStatus, Facet};
@@ -115,15 +115,18 @@ pub struct ClaimedPing {
 /// purges are for changes made while they are configured.
 ///
 /// `live_until` lags the clock by the settle margin, so that a hub told of
-/// a scheduled article finds it on every node, whatever its clock.
+/// a scheduled article finds it on every node, whatever its clock. Deleted
+/// entries whose `tombstones` period ended in the same window changed their
+/// feeds too.
 pub fn enqueue_outbox(
     conn: &mut DbConnection,
     clock: &dyn Clock,
     live_until: DateTime<Utc>,
+    tombstones: Option<Duration>,
     messages: impl Fn(&ChangedFeeds) -> Vec<OutboxMessage>,
 ) -> QueryResult<usize> {
     // Most rounds find nothing: a read keeps them from taking the write lock.
-    if !has_unannounced_changes(conn, live_until)? {
+    if !has_unannounced_changes(conn, live_until, tombstones)? {
         return Ok(0);
     }
     write_transaction(conn, clock, |tx| {
@@ -150,9 +153,28 @@ pub fn enqueue_outbox(
         let went_live = went_live(live_cursor, live_until)
             .select((articles::id, articles::category_id))
             .load::<(i64, i64)>(conn)?;
-        let site_feeds = !went_live.is_empty() || logged.iter().any(|(_, _, site)| *site);
+        let expired = match tombstones {
+            Some(period) => expired_tombstones(live_cursor, live_until, period)
+                .select((tombstones::category_id, tombstones::facet_key))
+                .load::<(Option<i64>, Option<i64>)>(conn)?,
+            None => Vec::new(),
+        };
+        let site_feeds = !went_live.is_empty()
+            || logged.iter().any(|(_, _, site)| *site)
+            || expired.contains(&(None, None));
         let mut touched: BTreeSet<Option<i64>> = BTreeSet::new();
         let mut facet_keys = BTreeSet::new();
+        for scope in &expired {
+            match *scope {
+                (Some(category), _) => {
+                    touched.insert(Some(category));
+                }
+                (None, Some(key)) => {
+                    facet_keys.insert(key);
+                }
+                (None, None) => {}
+            }
+        }
         for (category, facet, _) in logged {
             match (category, facet) {
                 (None, Some(key)) => {
@@ -200,10 +222,20 @@ fn went_live(after: NaiveDateTime, until: NaiveDateTime) -> _ {
         .filter(articles::updated_at.lt(articles::published_at))
 }
 
-/// Whether [`enqueue_pings`] has anything to do (or its cursors to set).
+/// Deleted entries whose period ended in (`after`, `until`]: they left
+/// their feeds without a write.
+#[diesel::dsl::auto_type]
+fn expired_tombstones(after: NaiveDateTime, until: NaiveDateTime, period: Duration) -> _ {
+    tombstones::table
+        .filter(tombstones::deleted_at.gt(after - period))
+        .filter(tombstones::deleted_at.le(until - period))
+}
+
+/// Whether [`enqueue_outbox`] has anything to do (or its cursors to set).
 fn has_unannounced_changes(
     conn: &mut DbConnection,
     live_until: DateTime<Utc>,
+    tombstones: Option<Duration>,
 ) -> QueryResult<bool> {
     let Some((change_cursor, live_cursor)) = read_cursors(conn)? else {
         return Ok(true);
@@ -217,8 +249,20 @@ fn has_unannounced_changes(
     if newer_change {
         return Ok(true);
     }
-    Ok(went_live(live_cursor, live_until.naive_utc())
+    let live_until = live_until.naive_utc();
+    if went_live(live_cursor, live_until)
         .select(articles::id)
+        .first::<i64>(conn)
+        .optional()?
+        .is_some()
+    {
+        return Ok(true);
+    }
+    let Some(period) = tombstones else {
+        return Ok(false);
+    };
+    Ok(expired_tombstones(live_cursor, live_until, period)
+        .select(tombstones::id)
         .first::<i64>(conn)
         .optional()?
         .is_some())

@@ -145,9 +145,13 @@ pub fn enqueue_changes(
     config: &Config,
 ) -> diesel::QueryResult<usize> {
     let live_until = clock.now() - SETTLE_MARGIN;
-    store::enqueue_outbox(conn, clock, live_until, |changed| {
-        outbox_messages(config, changed)
-    })
+    store::enqueue_outbox(
+        conn,
+        clock,
+        live_until,
+        config.tombstone_period,
+        |changed| outbox_messages(config, changed),
+    )
 }
 
 /// Fills and drains the outbox until `stop` turns true (checked between

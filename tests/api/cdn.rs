@@ -629,6 +629,29 @@ crate::for_both_backends! {
         metric_becomes(&restarted, "syndic_purges_total{outcome=\"sent\"}", 1.0).await;
     }
 
+    async fn a_deleted_entry_purges_again_when_its_period_ends(backend: Backend) {
+        let Some(db) = TestDatabase::create(backend) else { return };
+        let hook = StandInCache::start().await;
+        let url = format!("{}/purge", hook.base);
+        let app = spawn_on(db, move |s| {
+            s.purge = vec![url];
+            s.tombstone_days = Some(1);
+        })
+        .await;
+        app.create_category("local").await;
+        let created = app.create_article(&sample_article("local", "gone")).await;
+        let deleted = app.authed(Method::DELETE, &format!("/api/v1/articles/{}", created["id"])).send().await.expect("delete");
+        assert_eq!(deleted.status(), 204);
+        app.settle();
+        metric_becomes(&app, "syndic_purge_queue_depth", 0.0).await;
+        actix_web::rt::time::sleep(Duration::from_millis(1500)).await;
+        hook.state.received.lock().expect("lock").clear();
+        // The deleted entry leaves the Atom and JSON feeds it was in.
+        app.advance(chrono::Duration::days(1));
+        let purge = hook.take(1).await;
+        assert_eq!(sorted(&purge[0].json()["keys"]), sample_keys());
+    }
+
     async fn a_scheduled_article_purges_when_it_goes_live_not_before(backend: Backend) {
         let Some(db) = TestDatabase::create(backend) else { return };
         let hook = StandInCache::start().await;

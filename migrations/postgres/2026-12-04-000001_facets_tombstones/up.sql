@@ -55,3 +55,5 @@ CREATE INDEX tombstones_by_category ON tombstones (category_id, deleted_at) WHER
 CREATE INDEX tombstones_by_facet ON tombstones (facet_key, deleted_at) WHERE facet_key IS NOT NULL;
 CREATE INDEX tombstones_site_wide ON tombstones (deleted_at) WHERE category_id IS NULL AND facet_key IS NULL;
 CREATE INDEX tombstones_by_article ON tombstones (article_id);
+-- Expiries, which the outbox announces like a write.
+CREATE INDEX tombstones_by_time ON tombstones (deleted_at);
