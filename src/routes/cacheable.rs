@@ -22,17 +22,16 @@ const STALE_IF_ERROR_SECONDS: u32 = 86_400;
 /// new one made by `render` on the blocking pool (and kept, filed under the
 /// surrogate keys `keys` names): `304` when the client's copy is current,
 /// else `200` with the body.
-pub async fn serve<F, K>(
+pub async fn serve<F>(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     key: String,
     scope: Scope,
-    keys: K,
+    keys: &[SurrogateKey],
     render: F,
 ) -> Result<HttpResponse, ApiError>
 where
     F: FnOnce(&mut DbConnection) -> Result<Rendered, ApiError> + Send + 'static,
-    K: FnOnce() -> Vec<SurrogateKey>,
 {
     let rendered = match state.cache.get(&key, &scope, state.clock.now()) {
         Some(hit) => {
@@ -46,7 +45,7 @@ where
             let timer = state.metrics.render_seconds.start_timer();
             let mut rendered = state.db.read(render).await?;
             timer.observe_duration();
-            rendered.keys = SurrogateKeys::new(&keys());
+            rendered.keys = SurrogateKeys::new(keys);
             let rendered = Arc::new(rendered);
             state.cache.put(key, version, rendered.clone());
             rendered

@@ -119,43 +119,36 @@ async fn respond(
     let scope = request.scope();
     let (rendering, clock) = (state.clone(), state.clock.clone());
     let keys = request.surrogate_keys();
-    let mut response = cacheable::serve(
-        &req,
-        &state,
-        key,
-        scope,
-        || keys,
-        move |conn| {
-            // Read after the version the result is stored under: a category
-            // renamed meanwhile leaves the entry stale, never wrong.
-            let categories = rendering.categories_blocking(conn)?;
-            let category = match &request.category {
-                None => None,
-                Some(looked_up) => Some(
-                    categories
-                        .iter()
-                        .find(|c| c.id == looked_up.id)
-                        .cloned()
-                        .ok_or_else(|| ApiError::NotFound("no such category".to_owned()))?,
-                ),
-            };
-            let offset = (request.page - 1) * request.limit;
-            // Deleted entries belong to the first page.
-            let tombstones = rendering
-                .config
-                .tombstone_period
-                .filter(|_| request.page == 1);
-            let page = store::feed_page(
-                conn,
-                &request.scope(),
-                clock.now(),
-                offset,
-                request.limit,
-                tombstones,
-            )?;
-            render_feed(&rendering, &request, category.as_ref(), &categories, page)
-        },
-    )
+    let mut response = cacheable::serve(&req, &state, key, scope, &keys, move |conn| {
+        // Read after the version the result is stored under: a category
+        // renamed meanwhile leaves the entry stale, never wrong.
+        let categories = rendering.categories_blocking(conn)?;
+        let category = match &request.category {
+            None => None,
+            Some(looked_up) => Some(
+                categories
+                    .iter()
+                    .find(|c| c.id == looked_up.id)
+                    .cloned()
+                    .ok_or_else(|| ApiError::NotFound("no such category".to_owned()))?,
+            ),
+        };
+        let offset = (request.page - 1) * request.limit;
+        // Deleted entries belong to the first page.
+        let tombstones = rendering
+            .config
+            .tombstone_period
+            .filter(|_| request.page == 1);
+        let page = store::feed_page(
+            conn,
+            &request.scope(),
+            clock.now(),
+            offset,
+            request.limit,
+            tombstones,
+        )?;
+        render_feed(&rendering, &request, category.as_ref(), &categories, page)
+    })
     .await?;
     // WebSub discovery (RFC 8288 links) on every answer, 304 included.
     let headers = response.headers_mut();

@@ -50,17 +50,10 @@ async fn show_directory(
         0 => vec![SurrogateKey::Directory],
         _ => vec![SurrogateKey::Directory, SurrogateKey::Site],
     };
-    cacheable::serve(
-        &req,
-        &state,
-        key,
-        Scope::Site,
-        || keys,
-        move |conn| {
-            let listing = store::directory(conn, clock.now(), config.opml_tags)?;
-            render_directory(&config, listing, document)
-        },
-    )
+    cacheable::serve(&req, &state, key, Scope::Site, &keys, move |conn| {
+        let listing = store::directory(conn, clock.now(), config.opml_tags)?;
+        render_directory(&config, listing, document)
+    })
     .await
 }
 
@@ -84,17 +77,10 @@ pub async fn category(
         SurrogateKey::Directory,
         SurrogateKey::Category(category.slug.clone()),
     ];
-    cacheable::serve(
-        &req,
-        &state,
-        key,
-        scope,
-        || keys,
-        move |conn| {
-            let listing = store::category_listing(conn, &parsed)?.ok_or_else(unknown_category)?;
-            render_category_page(&config, listing)
-        },
-    )
+    cacheable::serve(&req, &state, key, scope, &keys, move |conn| {
+        let listing = store::category_listing(conn, &parsed)?.ok_or_else(unknown_category)?;
+        render_category_page(&config, listing)
+    })
     .await
 }
 

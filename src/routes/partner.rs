@@ -131,14 +131,9 @@ async fn serve_widget(
     let (config, clock) = (state.config.clone(), state.clock.clone());
     let scope = Scope::Category(category.id);
     let keys = vec![SurrogateKey::Category(category.slug.clone())];
-    cacheable::serve(
-        req,
-        state,
-        key,
-        scope,
-        || keys,
-        move |conn| render_headlines(conn, &config, clock.now(), &category.slug, limit, widget),
-    )
+    cacheable::serve(req, state, key, scope, &keys, move |conn| {
+        render_headlines(conn, &config, clock.now(), &category.slug, limit, widget)
+    })
     .await
 }
 

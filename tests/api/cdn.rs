@@ -113,20 +113,8 @@ impl Drop for Varnish {
 
 /// Requests syndic answered, its own `/metrics` and the probe's `/healthz` left out.
 async fn requests_served(app: &TestApp) -> f64 {
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
+    app.requests_counted(|labels| !labels.contains("metrics") && !labels.contains("healthz"))
         .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
-    text.lines()
-        .filter(|l| l.starts_with("syndic_http_requests_total{"))
-        .filter(|l| !l.contains("metrics") && !l.contains("healthz"))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
 }
 
 /// GET through the edge: the `X-Cache` verdict and the body.
@@ -273,23 +261,8 @@ crate::for_both_backends! {
 
 /// `304`s syndic answered on the feed routes.
 async fn not_modified_served(app: &TestApp) -> f64 {
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
+    app.requests_counted(|labels| labels.contains("feeds") && labels.contains("status=\"304\""))
         .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
-    text.lines()
-        .filter(|l| {
-            l.starts_with("syndic_http_requests_total{")
-                && l.contains("feeds")
-                && l.contains("status=\"304\"")
-        })
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
 }
 
 #[actix_web::test]

@@ -265,21 +265,37 @@ impl TestApp {
 
     /// The value of a metric line `name` (with its labels) in `/metrics`.
     pub async fn metric(&self, name: &str) -> f64 {
-        let text = self
-            .client
+        self.metrics_text()
+            .await
+            .lines()
+            .find_map(|line| {
+                line.strip_prefix(name)
+                    .and_then(|rest| rest.strip_prefix(' '))
+            })
+            .map_or(0.0, |value| value.trim().parse().expect("number"))
+    }
+
+    /// The sum of the `syndic_http_requests_total` lines whose labels
+    /// `keep` accepts.
+    pub async fn requests_counted(&self, keep: impl Fn(&str) -> bool) -> f64 {
+        self.metrics_text()
+            .await
+            .lines()
+            .filter_map(|line| line.strip_prefix("syndic_http_requests_total{"))
+            .filter(|labels| keep(labels))
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+
+    async fn metrics_text(&self) -> String {
+        self.client
             .get(self.url("/metrics"))
             .send()
             .await
             .expect("metrics")
             .text()
             .await
-            .expect("text");
-        text.lines()
-            .find_map(|line| {
-                line.strip_prefix(name)
-                    .and_then(|rest| rest.strip_prefix(' '))
-            })
-            .map_or(0.0, |value| value.trim().parse().expect("number"))
+            .expect("text")
     }
 
     pub fn url(&self, path: &str) -> String {
