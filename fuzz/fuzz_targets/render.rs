@@ -13,13 +13,15 @@ use roxmltree::{Document, Node};
 use serde_json::Value;
 use syndic::domain::{
     truncate_to_micros, AbsoluteUrl, Article, ArticleFields, ArticleStatus, Category,
-    CategoryFields, Contributor, Image, SiteSettings, Slug, Source, Title,
+    CategoryFields, Contributor, Facet, FacetKind, Image, SiteSettings, Slug, Source, Title,
+    Tombstone,
 };
 use syndic::render::{self, xml_safe, Feed, FeedLinks};
 
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
 const DC_NS: &str = "http://purl.org/dc/elements/1.1/";
 const CONTENT_NS: &str = "http://purl.org/rss/1.0/modules/content/";
+const TOMBSTONES_NS: &str = "http://purl.org/atompub/tombstones/1.0";
 
 /// The instants the domain accepts as `published_at`: years 0000 to 9999 in
 /// UTC, to the microsecond (at first the full reach of RFC 3339 offsets, one
@@ -125,6 +127,10 @@ struct Input {
     hubs: Vec<String>,
     updated: u64,
     ttl_minutes: u32,
+    /// A tag, author or source feed: the kind (by number) and any name.
+    facet: Option<(u8, String)>,
+    /// Deleted entries: article id and time.
+    deleted: Vec<(i64, u64)>,
 }
 
 fn time(raw: u64) -> DateTime<Utc> {
@@ -274,8 +280,22 @@ fuzz_target!(|input: Input| {
         .iter()
         .filter_map(|a| article(a, &categories))
         .collect();
+    let facet = input.facet.as_ref().and_then(|(kind, name)| {
+        let kind = FacetKind::ALL[usize::from(*kind) % FacetKind::ALL.len()];
+        Facet::new(kind, name)
+    });
+    let deleted: Vec<Tombstone> = input
+        .deleted
+        .iter()
+        .map(|(id, at)| Tombstone {
+            article_id: *id,
+            deleted_at: time(*at),
+        })
+        .collect();
     let feed = Feed {
         site: &site,
+        facet: facet.as_ref(),
+        deleted: &deleted,
         category: input
             .feed_category
             .filter(|_| !categories.is_empty())
@@ -382,6 +402,11 @@ fuzz_target!(|input: Input| {
     );
     let entries = children(root, Some(ATOM_NS), "entry");
     assert_eq!(entries.len(), articles.len(), "Atom entry count");
+    // Every deleted entry, in Atom (RFC 6721) and in JSON Feed.
+    let tombstones = children(root, Some(TOMBSTONES_NS), "deleted-entry");
+    assert_eq!(tombstones.len(), deleted.len(), "Atom deleted entries");
+    let listed = document["_syndic"]["deleted"].as_array().map_or(0, Vec::len);
+    assert_eq!(listed, deleted.len(), "JSON Feed _syndic.deleted");
     for ((node, article), json_item) in entries.iter().zip(&articles).zip(items) {
         let fields = &article.fields;
         assert_eq!(

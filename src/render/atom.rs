@@ -29,10 +29,18 @@ fn deleted_entries(feed: &Feed<'_>) -> ExtensionMap {
         .map(|tombstone| Extension {
             name: "at:deleted-entry".to_owned(),
             value: None,
-            // The crate writes attribute values as given: an entry id and
-            // an RFC 3339 time hold nothing XML would need escaped.
+            // The crate writes attribute values as given, so they are
+            // escaped here: an entry id holds the site's host, and a host
+            // may hold `&` (found by the render fuzz target).
             attrs: BTreeMap::from([
-                ("ref".to_owned(), entry_id(feed.site, tombstone.article_id)),
+                (
+                    "ref".to_owned(),
+                    quick_xml::escape::escape(&xml_text(&entry_id(
+                        feed.site,
+                        tombstone.article_id,
+                    )))
+                    .into_owned(),
+                ),
                 ("when".to_owned(), format_time(tombstone.deleted_at)),
             ]),
             children: BTreeMap::new(),
