@@ -35,11 +35,8 @@ fn deleted_entries(feed: &Feed<'_>) -> ExtensionMap {
             attrs: BTreeMap::from([
                 (
                     "ref".to_owned(),
-                    quick_xml::escape::escape(&xml_text(&entry_id(
-                        feed.site,
-                        tombstone.article_id,
-                    )))
-                    .into_owned(),
+                    quick_xml::escape::escape(xml_text(&entry_id(feed.site, tombstone.article_id)))
+                        .into_owned(),
                 ),
                 ("when".to_owned(), format_time(tombstone.deleted_at)),
             ]),
